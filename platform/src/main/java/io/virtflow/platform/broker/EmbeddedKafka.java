@@ -1,0 +1,150 @@
+package io.virtflow.platform.broker;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import kafka.tools.StorageTool;
+
+/**
+ * The real Apache Kafka broker ({@code kafka_2.13}), single node, KRaft broker+controller in this JVM.
+ * Its log directory survives {@link #close()}: started again on the same directory (and port) it finds
+ * every record it had. Not a fake: clients speak the wire protocol to it on loopback.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
+
+  private final Path logDir;
+  private final int port;
+  private final int controllerPort;
+  private KafkaRaftServer server;
+
+  private EmbeddedKafka(Path logDir, int port, int controllerPort) {
+    this.logDir = logDir;
+    this.port = port;
+    this.controllerPort = controllerPort;
+  }
+
+  /**
+   * Formats the log directory if needed and starts the broker.
+   *
+   * @param port the client port, or 0 for any free one
+   */
+  public static EmbeddedKafka start(Path logDir, int port) {
+    EmbeddedKafka kafka = new EmbeddedKafka(logDir, port == 0 ? freePort() : port, freePort());
+    kafka.startup();
+    return kafka;
+  }
+
+  /** Starts a stopped broker again on the same directory and port. */
+  public EmbeddedKafka restart() {
+    if (server != null) {
+      throw new IllegalStateException("broker is running");
+    }
+    EmbeddedKafka again = new EmbeddedKafka(logDir, port, freePort());
+    again.startup();
+    return again;
+  }
+
+  public String bootstrapServers() {
+    return "127.0.0.1:" + port;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public Path logDir() {
+    return logDir;
+  }
+
+  private void startup() {
+    try {
+      Files.createDirectories(logDir);
+      Properties props = properties();
+      Path file = logDir.resolveSibling(logDir.getFileName() + ".properties");
+      try (var out = Files.newOutputStream(file)) {
+        props.store(out, "virtflow embedded KRaft broker");
+      }
+      ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+      try (PrintStream print = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
+        // --ignore-formatted keeps an existing log dir (and its cluster id) as it is.
+        StorageTool.execute(new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", file.toString(),
+            "--ignore-formatted"}, print);
+      }
+      LOG.debug("storage format: {}", buffer.toString(StandardCharsets.UTF_8).trim());
+      KafkaRaftServer s = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
+      s.startup();
+      server = s;
+      LOG.info("embedded Kafka broker up on {} (log dir {})", bootstrapServers(), logDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (Exception e) {
+      throw new IllegalStateException("embedded Kafka failed to start: " + e, e);
+    }
+  }
+
+  private Properties properties() {
+    Properties p = new Properties();
+    p.put("process.roles", "broker,controller");
+    p.put("node.id", "1");
+    p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+    p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+    p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+    p.put("controller.listener.names", "CONTROLLER");
+    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    p.put("inter.broker.listener.name", "PLAINTEXT");
+    p.put("log.dirs", logDir.toAbsolutePath().toString());
+    p.put("num.partitions", "3");
+    p.put("offsets.topic.replication.factor", "1");
+    p.put("offsets.topic.num.partitions", "1");
+    p.put("transaction.state.log.replication.factor", "1");
+    p.put("transaction.state.log.min.isr", "1");
+    p.put("share.coordinator.state.topic.replication.factor", "1");
+    p.put("share.coordinator.state.topic.min.isr", "1");
+    // A new consumer group starts at once instead of waiting 3 s for more members.
+    p.put("group.initial.rebalance.delay.ms", "0");
+    // The 128 MiB default is allocated on the heap at start.
+    p.put("log.cleaner.dedupe.buffer.size", "2097152");
+    // Compacted topics (vm.state, host.status) get cleaned while the dev stack runs.
+    p.put("log.segment.bytes", Integer.toString(16 * 1024 * 1024));
+    p.put("auto.create.topics.enable", "false");
+    return p;
+  }
+
+  @Override
+  public void close() {
+    if (server == null) {
+      return;
+    }
+    try {
+      server.shutdown();
+      server.awaitShutdown();
+    } finally {
+      server = null;
+      LOG.info("embedded Kafka broker on {} stopped", bootstrapServers());
+    }
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      socket.setReuseAddress(true);
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,206 @@
+package io.virtflow.platform.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.virtflow.platform.config.BusConfig;
+import io.virtflow.platform.testing.KafkaFixture;
+
+class OrderedCommitConsumerTest {
+  private Vertx vertx;
+  private BusConfig bus;
+  private String topic;
+  private Publisher publisher;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    vertx = Vertx.vertx();
+    bus = KafkaFixture.freshBus();
+    topic = bus.topics().namespace() + ".in";
+    KafkaFixture.admin().createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
+    publisher = new Publisher(new KafkaProducer<>(KafkaSettings.producer(bus.bootstrap(), "test", 10_000)));
+  }
+
+  @AfterEach
+  void tearDown() {
+    publisher.close();
+    vertx.close().await();
+  }
+
+  private OrderedCommitConsumer<String> consumer(String group, Context context,
+      OrderedCommitConsumer.Handler<String> handler) {
+    var dlq = new DeadLetters(publisher, bus.topics().dlq(), "test");
+    return new OrderedCommitConsumer<>("test", new KafkaConsumer<>(KafkaSettings.groupConsumer(bus.bootstrap(), group, "c")),
+        List.of(topic), context, bytes -> {
+          String s = new String(bytes, StandardCharsets.UTF_8);
+          if (s.startsWith("bad")) {
+            throw new IllegalArgumentException("bad record " + s);
+          }
+          return s;
+        }, handler, dlq, 100);
+  }
+
+  private final Map<String, TopicPartition> partitionOfKey = new HashMap<>();
+
+  private void send(String key, String value) {
+    var md = publisher.send(topic, key, value.getBytes(StandardCharsets.UTF_8)).await();
+    partitionOfKey.put(key, new TopicPartition(md.topic(), md.partition()));
+  }
+
+  @Test
+  void deliversInPartitionOrderAndCommitsOnlyContiguousDoneOffsets() throws Exception {
+    for (int i = 0; i < 10; i++) {
+      send("k", "v" + i);
+    }
+    String group = "g-" + UUID.randomUUID();
+    Context context = vertx.getOrCreateContext();
+    List<String> seen = Collections.synchronizedList(new ArrayList<>());
+    Map<String, Promise<Void>> pending = new HashMap<>();
+    var consumer = consumer(group, context, (rec, value) -> {
+      seen.add(value);
+      Promise<Void> p = Promise.promise();
+      pending.put(value, p);
+      return p.future();
+    });
+    consumer.start();
+    await().atMost(Duration.ofSeconds(20)).until(() -> seen.size() == 10);
+    assertThat(seen).containsExactly("v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9");
+
+    // v3..v9 done, v0..v2 not: nothing may be committed.
+    context.runOnContext(v -> List.of("v3", "v4", "v5", "v6", "v7", "v8", "v9").forEach(k -> pending.get(k).complete()));
+    Thread.sleep(300);
+    TopicPartition tp = partitionOf("k");
+    assertThat(committed(group, tp)).isNull();
+
+    context.runOnContext(v -> List.of("v0", "v1").forEach(k -> pending.get(k).complete()));
+    await().atMost(Duration.ofSeconds(10)).until(() -> committedOffset(group, tp) == 2L);
+
+    context.runOnContext(v -> pending.get("v2").complete());
+    await().atMost(Duration.ofSeconds(10)).until(() -> committedOffset(group, tp) == 10L);
+    consumer.stop().await();
+  }
+
+  @Test
+  void undecodableRecordGoesToTheDeadLetterTopicAndTheConsumerCarriesOn() {
+    send("a", "bad-1");
+    send("a", "good-2");
+    List<String> seen = Collections.synchronizedList(new ArrayList<>());
+    var consumer = consumer("g-" + UUID.randomUUID(), vertx.getOrCreateContext(), (rec, value) -> {
+      seen.add(value);
+      return Future.succeededFuture();
+    });
+    consumer.start();
+    await().atMost(Duration.ofSeconds(20)).until(() -> seen.contains("good-2"));
+    assertThat(seen).containsExactly("good-2");
+
+    List<ConsumerRecord<String, byte[]>> dead = readAll(bus.topics().dlq(), 1);
+    assertThat(dead).hasSize(1);
+    ConsumerRecord<String, byte[]> rec = dead.get(0);
+    assertThat(new String(rec.value(), StandardCharsets.UTF_8)).isEqualTo("bad-1");
+    assertThat(header(rec, DeadLetters.SOURCE_TOPIC)).isEqualTo(topic);
+    assertThat(header(rec, DeadLetters.ERROR)).contains("bad record bad-1");
+    consumer.stop().await();
+  }
+
+  @Test
+  void failedEffectIsRetriedNotSkipped() {
+    send("a", "once");
+    List<String> attempts = Collections.synchronizedList(new ArrayList<>());
+    String group = "g-" + UUID.randomUUID();
+    var consumer = consumer(group, vertx.getOrCreateContext(), (rec, value) -> {
+      attempts.add(value);
+      return attempts.size() < 3 ? Future.failedFuture("not yet") : Future.succeededFuture();
+    });
+    consumer.start();
+    await().atMost(Duration.ofSeconds(20)).until(() -> committedOffset(group, partitionOf("a")) == 1L);
+    assertThat(attempts).containsExactly("once", "once", "once");
+    consumer.stop().await();
+  }
+
+  @Test
+  void restartedConsumerGetsTheRecordsWhoseEffectWasNotDone() {
+    send("k", "r0");
+    send("k", "r1");
+    String group = "g-" + UUID.randomUUID();
+    List<String> first = Collections.synchronizedList(new ArrayList<>());
+    var c1 = consumer(group, vertx.getOrCreateContext(), (rec, value) -> {
+      first.add(value);
+      return value.equals("r0") ? Future.succeededFuture() : Promise.<Void>promise().future();
+    });
+    c1.start();
+    await().atMost(Duration.ofSeconds(20)).until(() -> first.size() == 2);
+    await().atMost(Duration.ofSeconds(10)).until(() -> committedOffset(group, partitionOf("k")) == 1L);
+    c1.stop().await();
+
+    List<String> second = Collections.synchronizedList(new ArrayList<>());
+    var c2 = consumer(group, vertx.getOrCreateContext(), (rec, value) -> {
+      second.add(value);
+      return Future.succeededFuture();
+    });
+    c2.start();
+    await().atMost(Duration.ofSeconds(20)).until(() -> second.size() == 1);
+    assertThat(second).containsExactly("r1");
+    c2.stop().await();
+  }
+
+  private TopicPartition partitionOf(String key) {
+    return partitionOfKey.get(key);
+  }
+
+  private Long committedOffset(String group, TopicPartition tp) {
+    OffsetAndMetadata om = committed(group, tp);
+    return om == null ? -1L : om.offset();
+  }
+
+  private OffsetAndMetadata committed(String group, TopicPartition tp) {
+    try {
+      return KafkaFixture.admin().listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
+          .get(10, TimeUnit.SECONDS).get(tp);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private List<ConsumerRecord<String, byte[]>> readAll(String t, int atLeast) {
+    List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
+    try (var c = new KafkaConsumer<String, byte[]>(KafkaSettings.reader(bus.bootstrap(), "probe"))) {
+      var parts = c.partitionsFor(t).stream().map(p -> new TopicPartition(t, p.partition())).toList();
+      c.assign(parts);
+      c.seekToBeginning(parts);
+      long until = System.currentTimeMillis() + 15_000;
+      while (out.size() < atLeast && System.currentTimeMillis() < until) {
+        c.poll(Duration.ofMillis(200)).forEach(out::add);
+      }
+    }
+    return out;
+  }
+
+  private static String header(ConsumerRecord<String, byte[]> rec, String name) {
+    var h = rec.headers().lastHeader(name);
+    return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+  }
+}

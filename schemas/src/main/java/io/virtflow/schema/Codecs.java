@@ -1,0 +1,13 @@
+package io.virtflow.schema;
+
+/** One codec per message type of the contract; shared, thread-safe. */
+public final class Codecs {
+  public static final AvroCodec<Command> COMMAND = AvroCodec.of(Command.class);
+  public static final AvroCodec<CommandStatus> COMMAND_STATUS = AvroCodec.of(CommandStatus.class);
+  public static final AvroCodec<DomainEvent> DOMAIN_EVENT = AvroCodec.of(DomainEvent.class);
+  public static final AvroCodec<DomainState> DOMAIN_STATE = AvroCodec.of(DomainState.class);
+  public static final AvroCodec<HostStatus> HOST_STATUS = AvroCodec.of(HostStatus.class);
+
+  private Codecs() {
+  }
+}
