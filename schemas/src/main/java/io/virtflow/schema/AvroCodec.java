@@ -11,6 +11,7 @@ import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.message.MissingSchemaException;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.util.ClassSecurityValidator;
 
 /**
  * Encodes and decodes one record type with Avro single-object encoding
@@ -21,6 +22,13 @@ import org.apache.avro.specific.SpecificRecord;
  * Instances are thread-safe.
  */
 public final class AvroCodec<T extends SpecificRecord> {
+  static {
+    // Avro 1.12 loads generated classes by name only from trusted packages; the contract's own package
+    // is trusted in addition to whatever the process already trusts.
+    ClassSecurityValidator.ClassSecurityPredicate before = ClassSecurityValidator.getGlobal();
+    ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(before,
+        c -> c.getName().startsWith(AvroCodec.class.getPackageName() + ".")));
+  }
 
   private final Class<T> type;
   private final Schema schema;

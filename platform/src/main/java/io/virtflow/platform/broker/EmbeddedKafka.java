@@ -82,7 +82,7 @@ public final class EmbeddedKafka implements AutoCloseable {
       ByteArrayOutputStream buffer = new ByteArrayOutputStream();
       try (PrintStream print = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
         // --ignore-formatted keeps an existing log dir (and its cluster id) as it is.
-        StorageTool.execute(new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", file.toString(),
+        StorageTool.execute(new String[] {"format", "-t", clusterId(), "-c", file.toString(),
             "--ignore-formatted"}, print);
       }
       LOG.debug("storage format: {}", buffer.toString(StandardCharsets.UTF_8).trim());
@@ -95,6 +95,22 @@ public final class EmbeddedKafka implements AutoCloseable {
     } catch (Exception e) {
       throw new IllegalStateException("embedded Kafka failed to start: " + e, e);
     }
+  }
+
+  /** The id this log dir was formatted with, or a new one: a formatted dir refuses any other. */
+  private String clusterId() throws IOException {
+    Path meta = logDir.resolve("meta.properties");
+    if (Files.exists(meta)) {
+      Properties p = new Properties();
+      try (var in = Files.newInputStream(meta)) {
+        p.load(in);
+      }
+      String id = p.getProperty("cluster.id");
+      if (id != null && !id.isBlank()) {
+        return id.trim();
+      }
+    }
+    return Uuid.randomUuid().toString();
   }
 
   private Properties properties() {

@@ -1,0 +1,64 @@
+package io.virtflow.schema;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every released version of the contract (frozen under src/test/resources/compat/) stays compatible both
+ * ways with the current schemas: new readers read old records, old readers read new records.
+ */
+class SchemaCompatibilityTest {
+  private static final List<String> RELEASED = List.of("v1");
+  private static final List<String> FILES = List.of(
+      "common/DomainStateCode.avsc", "common/StateReason.avsc", "common/EventType.avsc", "common/EventDetail.avsc",
+      "common/ErrorCode.avsc", "common/CommandStatusCode.avsc", "common/HostState.avsc", "common/Disk.avsc",
+      "Command.avsc", "CommandStatus.avsc", "DomainEvent.avsc", "DomainState.avsc", "HostStatus.avsc");
+
+  static Stream<Arguments> pairs() {
+    return RELEASED.stream().flatMap(version -> {
+      Map<String, Schema> frozen = parse(version);
+      return SchemaSet.messages().values().stream().map(current -> {
+        Schema old = frozen.get(current.getFullName());
+        return Arguments.of(version, current.getFullName(), old, current);
+      });
+    });
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("pairs")
+  void currentReadsOldAndOldReadsCurrent(String version, String name, Schema old, Schema current) {
+    assertThat(old).as("%s is missing from compat/%s", name, version).isNotNull();
+    var backward = SchemaCompatibility.checkReaderWriterCompatibility(current, old);
+    assertThat(backward.getType()).as("current %s reading %s records: %s", name, version, backward.getDescription())
+        .isEqualTo(SchemaCompatibilityType.COMPATIBLE);
+    var forward = SchemaCompatibility.checkReaderWriterCompatibility(old, current);
+    assertThat(forward.getType()).as("%s readers of current %s records: %s", version, name, forward.getDescription())
+        .isEqualTo(SchemaCompatibilityType.COMPATIBLE);
+  }
+
+  private static Map<String, Schema> parse(String version) {
+    Schema.Parser parser = new Schema.Parser();
+    for (String file : FILES) {
+      try (InputStream in = SchemaCompatibilityTest.class.getResourceAsStream("/compat/" + version + "/" + file)) {
+        if (in != null) {
+          parser.parse(in);
+        }
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return parser.getTypes();
+  }
+}
