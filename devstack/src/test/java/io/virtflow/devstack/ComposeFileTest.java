@@ -1,0 +1,181 @@
+package io.virtflow.devstack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+
+import io.virtflow.agent.HostAgentConfig;
+import io.virtflow.gateway.GatewayConfig;
+import io.virtflow.platform.config.BusConfig;
+import io.virtflow.schema.Topics;
+import io.virtflow.snapshot.SnapshotServiceConfig;
+
+/**
+ * No Docker engine runs here, so docker-compose.yml cannot be started in CI. This test keeps it honest
+ * instead: every service runs a jar its module builds, every variable it sets is one its configuration
+ * reads and is accepted by it, ports line up, and the brokers form the cluster DESIGN.md §3 asks for.
+ */
+class ComposeFileTest {
+  private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+  private static Map<String, Map<String, Object>> services;
+
+  /** What a service module's container needs: its config keys and a parse of its environment. */
+  private record Kind(String module, Class<?> configClass, Function<Map<String, String>, Object> parse) {
+  }
+
+  private static final List<Kind> KINDS = List.of(
+      new Kind("api-gateway", GatewayConfig.class, GatewayConfig::from),
+      new Kind("snapshot-service", SnapshotServiceConfig.class, SnapshotServiceConfig::from),
+      new Kind("host-agent", HostAgentConfig.class, HostAgentConfig::from));
+
+  @BeforeAll
+  @SuppressWarnings("unchecked")
+  static void load() throws IOException {
+    try (Reader r = Files.newBufferedReader(ROOT.resolve("docker-compose.yml"))) {
+      Map<String, Object> doc = new Yaml(new LoaderOptions()).load(r);
+      services = (Map<String, Map<String, Object>>) doc.get("services");
+    }
+  }
+
+  @Test
+  void threeKraftBrokersReplicateThreeWaysWithTwoInSync() {
+    List<String> brokers = services.keySet().stream().filter(n -> n.startsWith("kafka-")).sorted().toList();
+    assertThat(brokers).containsExactly("kafka-1", "kafka-2", "kafka-3");
+    Set<String> nodeIds = new HashSet<>();
+    for (String b : brokers) {
+      Map<String, String> env = env(b);
+      assertThat(services.get(b).get("image").toString()).startsWith("apache/kafka:");
+      nodeIds.add(env.get("KAFKA_NODE_ID"));
+      assertThat(env.get("KAFKA_PROCESS_ROLES")).isEqualTo("broker,controller");
+      assertThat(env.get("KAFKA_CONTROLLER_QUORUM_VOTERS")).isEqualTo("1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093");
+      assertThat(env.get("KAFKA_ADVERTISED_LISTENERS")).isEqualTo("PLAINTEXT://" + b + ":9092");
+      assertThat(env.get("KAFKA_DEFAULT_REPLICATION_FACTOR")).isEqualTo("3");
+      assertThat(env.get("KAFKA_MIN_INSYNC_REPLICAS")).isEqualTo("2");
+      assertThat(env.get("KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE")).isEqualTo("false");
+    }
+    assertThat(nodeIds).containsExactlyInAnyOrder("1", "2", "3");
+  }
+
+  @Test
+  void everyServiceRunsItsModulesJarWithSettingsItReadsAndAccepts() {
+    Map<String, Integer> perModule = new HashMap<>();
+    for (var entry : services.entrySet()) {
+      if (entry.getKey().startsWith("kafka-")) {
+        continue;
+      }
+      String name = entry.getKey();
+      String jarMount = volumes(name).stream().filter(v -> v.endsWith(":/app/service.jar:ro")).findFirst()
+          .orElseThrow(() -> new AssertionError(name + " mounts no service jar"));
+      Kind kind = KINDS.stream().filter(k -> jarMount.startsWith("./" + k.module() + "/target/virtflow-" + k.module() + ".jar:"))
+          .findFirst().orElseThrow(() -> new AssertionError(name + " runs an unknown jar: " + jarMount));
+      assertThat(ROOT.resolve(kind.module()).resolve("pom.xml")).exists();
+      assertThat(pom(kind.module())).contains("<artifactId>virtflow-" + kind.module() + "</artifactId>")
+          .contains("virtflow-" + kind.module() + ".jar");
+      perModule.merge(kind.module(), 1, Integer::sum);
+
+      Map<String, String> env = env(name);
+      Set<String> known = new HashSet<>(keysOf(kind.configClass()));
+      known.addAll(keysOf(BusConfig.class));
+      assertThat(env.keySet()).as("%s sets variables its configuration does not read", name).isSubsetOf(known);
+      Object config = kind.parse().apply(env); // throws, naming every problem, if a value is refused
+      assertThat(config).isNotNull();
+
+      assertThat(env.get(BusConfig.NAMESPACE)).isEqualTo(Topics.production().namespace());
+      assertThat(env.get(BusConfig.REPLICATION)).isEqualTo("3");
+      assertThat(env.get(BusConfig.MIN_INSYNC)).isEqualTo("2");
+      for (String server : env.get(BusConfig.BOOTSTRAP).split(",")) {
+        String host = server.substring(0, server.indexOf(':'));
+        assertThat(services).as("bootstrap names a broker service").containsKey(host);
+        assertThat(server).endsWith(":9092");
+      }
+    }
+    assertThat(perModule).containsEntry("api-gateway", 1).containsEntry("snapshot-service", 1);
+    assertThat(perModule.get("host-agent")).isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void theGatewaysPublishedPortIsTheOneItListensOn() {
+    String port = env("api-gateway").get(GatewayConfig.HTTP_PORT);
+    assertThat(strings(services.get("api-gateway").get("ports"))).contains(port + ":" + port);
+  }
+
+  @Test
+  void hostAgentsHaveDistinctIdsAndDataVolumesOfTheirOwn() {
+    List<String> agents = services.keySet().stream().filter(n -> n.startsWith("host-agent")).toList();
+    Set<String> ids = agents.stream().map(a -> env(a).get(HostAgentConfig.HOST_ID)).collect(Collectors.toSet());
+    assertThat(ids).hasSize(agents.size()).allMatch(Topics::isValidHostId);
+    Set<String> dataVolumes = new HashSet<>();
+    for (String a : agents) {
+      String dataDir = env(a).get(HostAgentConfig.DATA_DIR);
+      String volume = volumes(a).stream().filter(v -> v.endsWith(":" + dataDir)).findFirst()
+          .orElseThrow(() -> new AssertionError(a + " keeps its data dir on no volume"));
+      dataVolumes.add(volume.substring(0, volume.indexOf(':')));
+    }
+    assertThat(dataVolumes).hasSize(agents.size());
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, String> env(String service) {
+    Object env = services.get(service).get("environment");
+    Map<String, String> out = new HashMap<>();
+    ((Map<String, Object>) env).forEach((k, v) -> out.put(k, String.valueOf(v)));
+    return out;
+  }
+
+  private static List<String> volumes(String service) {
+    return strings(services.get(service).get("volumes"));
+  }
+
+  private static List<String> strings(Object list) {
+    List<String> out = new ArrayList<>();
+    if (list instanceof List<?> l) {
+      l.forEach(v -> out.add(String.valueOf(v)));
+    }
+    return out;
+  }
+
+  private static String pom(String module) {
+    try {
+      return Files.readString(ROOT.resolve(module).resolve("pom.xml"));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** The environment variables a configuration class reads: its VIRTFLOW_* constants. */
+  private static Set<String> keysOf(Class<?> type) {
+    Set<String> keys = new HashSet<>();
+    for (Field f : type.getDeclaredFields()) {
+      if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class) {
+        try {
+          f.setAccessible(true);
+          Object v = f.get(null);
+          if (v instanceof String s && s.startsWith("VIRTFLOW_")) {
+            keys.add(s);
+          }
+        } catch (IllegalAccessException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    }
+    return keys;
+  }
+}

@@ -1,0 +1,77 @@
+package io.virtflow.devstack;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/** A small HTTP client for end-to-end tests: what a user with curl would do. */
+final class Http {
+  private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final String base;
+
+  Http(String base) {
+    this.base = base;
+  }
+
+  record Answer(int status, String body, HttpResponse<String> raw) {
+    JsonObject json() {
+      return new JsonObject(body);
+    }
+
+    JsonArray array() {
+      return new JsonArray(body);
+    }
+  }
+
+  Answer get(String path) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+  }
+
+  Answer post(String path, String json) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).header("content-type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(json)));
+  }
+
+  Answer delete(String path) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
+  }
+
+  /** Posts and waits for the command to end; returns the final status document. */
+  JsonObject run(String path, String json) {
+    Answer accepted = json == null ? delete(path) : post(path, json);
+    if (accepted.status() != 202) {
+      throw new AssertionError(path + " answered " + accepted.status() + ": " + accepted.body());
+    }
+    return waitFor(accepted.json().getString("commandId"));
+  }
+
+  JsonObject waitFor(String commandId) {
+    long until = System.currentTimeMillis() + 30_000;
+    while (System.currentTimeMillis() < until) {
+      JsonObject status = get("/v1/commands/" + commandId + "?waitMs=5000").json();
+      if (!"ACCEPTED".equals(status.getString("status")) && !"RUNNING".equals(status.getString("status"))) {
+        return status;
+      }
+    }
+    throw new AssertionError("command " + commandId + " did not end within 30 s");
+  }
+
+  private Answer send(HttpRequest.Builder request) {
+    try {
+      HttpResponse<String> r = client.send(request.timeout(Duration.ofSeconds(30)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      return new Answer(r.statusCode(), r.body(), r);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,35 @@
+package io.virtflow.snapshot.domain;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What the snapshot service knows of every domain: where it lives and what state it is in, as the host
+ * agents last reported. Snapshot workflows read it to address their disk steps to the right host.
+ */
+public final class DomainDirectory {
+
+  /** One domain as the snapshot service needs to see it. */
+  public record Entry(String domainId, String name, String hostId, String state, long version) {
+  }
+
+  private final Map<String, Entry> byId = new ConcurrentHashMap<>();
+
+  /** Applies a newer report; an older version (a stale record replayed) changes nothing. */
+  public void put(Entry entry) {
+    byId.merge(entry.domainId(), entry, (old, now) -> now.version() >= old.version() ? now : old);
+  }
+
+  public void remove(String domainId) {
+    byId.remove(domainId);
+  }
+
+  public Optional<Entry> find(String domainId) {
+    return Optional.ofNullable(byId.get(domainId));
+  }
+
+  public int size() {
+    return byId.size();
+  }
+}
