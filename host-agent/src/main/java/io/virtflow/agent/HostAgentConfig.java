@@ -1,0 +1,138 @@
+package io.virtflow.agent;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+import io.virtflow.agent.domain.Operation;
+import io.virtflow.platform.config.BusConfig;
+import io.virtflow.platform.config.Settings;
+import io.virtflow.schema.Topics;
+
+/**
+ * Everything a host agent is told at start, read once from the environment and validated; immutable.
+ *
+ * @param simLatency the sim driver's time per call: a default and overrides per operation
+ * @param healthPort 0 for no health endpoint
+ */
+public record HostAgentConfig(String hostId, Path dataDir, String driver, SimLatency simLatency,
+    Duration heartbeatInterval, int maxConcurrentDomains, int hostVcpus, long hostMemoryMiB, String healthHost,
+    int healthPort, BusConfig bus) {
+
+  public static final String HOST_ID = "VIRTFLOW_HOST_ID";
+  public static final String DATA_DIR = "VIRTFLOW_DATA_DIR";
+  public static final String DRIVER = "VIRTFLOW_DRIVER";
+  /** A number of milliseconds for every call, and/or {@code op=ms} overrides: {@code "5,start=200"}. */
+  public static final String SIM_LATENCY_MS = "VIRTFLOW_SIM_LATENCY_MS";
+  public static final String HEARTBEAT_MS = "VIRTFLOW_HEARTBEAT_MS";
+  public static final String MAX_CONCURRENT_DOMAINS = "VIRTFLOW_AGENT_MAX_CONCURRENT_DOMAINS";
+  public static final String HOST_VCPUS = "VIRTFLOW_HOST_VCPUS";
+  public static final String HOST_MEMORY_MIB = "VIRTFLOW_HOST_MEMORY_MIB";
+  public static final String HEALTH_HOST = "VIRTFLOW_HEALTH_HOST";
+  public static final String HEALTH_PORT = "VIRTFLOW_HEALTH_PORT";
+
+  /** The drivers this build has. */
+  public static final List<String> DRIVERS = List.of("sim");
+
+  /** The sim driver's latency: {@code byOperation} overrides {@code all}. */
+  public record SimLatency(Duration all, Map<Operation, Duration> byOperation) {
+    public static final SimLatency NONE = new SimLatency(Duration.ZERO, Map.of());
+
+    public SimLatency {
+      Objects.requireNonNull(all, "all");
+      byOperation = Map.copyOf(byOperation);
+    }
+
+    @Override
+    public String toString() {
+      String overrides = byOperation.entrySet().stream().sorted(Map.Entry.comparingByKey())
+          .map(e -> e.getKey().verb() + "=" + e.getValue().toMillis())
+          .collect(Collectors.joining(","));
+      return all.toMillis() + "ms" + (overrides.isEmpty() ? "" : "," + overrides);
+    }
+  }
+
+  public HostAgentConfig {
+    Objects.requireNonNull(hostId, "hostId");
+    Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(driver, "driver");
+    Objects.requireNonNull(simLatency, "simLatency");
+    Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
+    Objects.requireNonNull(bus, "bus");
+  }
+
+  /** Reads and validates; throws {@link Settings.ConfigException} naming every bad value. */
+  public static HostAgentConfig from(Map<String, String> env) {
+    Settings s = new Settings(env);
+    String hostId = s.required(HOST_ID);
+    if (!hostId.isEmpty() && !Topics.isValidHostId(hostId)) {
+      s.problem(HOST_ID + "=" + hostId + " is not a host id (letters, digits, '_' or '-', at most 63)");
+    }
+    Path dataDir = s.path(DATA_DIR, Path.of(".virtflow", "agent-" + hostId));
+    String driver = s.string(DRIVER, "sim").toLowerCase(Locale.ROOT);
+    if (!DRIVERS.contains(driver)) {
+      s.problem(DRIVER + "=" + driver + " is not supported; supported drivers: " + String.join(", ", DRIVERS));
+    }
+    SimLatency latency = simLatency(s, s.string(SIM_LATENCY_MS, "0"));
+    Duration heartbeat = s.millis(HEARTBEAT_MS, 3_000, 50, 600_000);
+    int maxDomains = s.integer(MAX_CONCURRENT_DOMAINS, 16, 1, 4_096);
+    int vcpus = s.integer(HOST_VCPUS, 64, 1, 1_000_000);
+    long memory = s.longValue(HOST_MEMORY_MIB, 262_144, 1, Long.MAX_VALUE / 2);
+    String healthHost = s.string(HEALTH_HOST, "0.0.0.0");
+    int healthPort = s.integer(HEALTH_PORT, 0, 0, 65_535);
+    BusConfig bus = BusConfig.from(s);
+    s.validate();
+    return new HostAgentConfig(hostId, dataDir, driver, latency, heartbeat, maxDomains, vcpus, memory, healthHost,
+        healthPort, bus);
+  }
+
+  private static SimLatency simLatency(Settings s, String text) {
+    Duration all = Duration.ZERO;
+    Map<Operation, Duration> byOperation = new EnumMap<>(Operation.class);
+    for (String item : text.split(",")) {
+      String part = item.trim();
+      if (part.isEmpty()) {
+        continue;
+      }
+      int eq = part.indexOf('=');
+      String name = eq < 0 ? null : part.substring(0, eq).trim();
+      Long ms = millis(eq < 0 ? part : part.substring(eq + 1).trim());
+      if (ms == null) {
+        s.problem(SIM_LATENCY_MS + ": '" + part + "' is not a number of milliseconds (0 to 600000)");
+        continue;
+      }
+      if (name == null) {
+        all = Duration.ofMillis(ms);
+        continue;
+      }
+      try {
+        byOperation.put(Operation.valueOf(name.toUpperCase(Locale.ROOT)), Duration.ofMillis(ms));
+      } catch (IllegalArgumentException e) {
+        s.problem(SIM_LATENCY_MS + ": '" + name + "' is not an operation (define, start, shutdown, ...)");
+      }
+    }
+    return new SimLatency(all, byOperation);
+  }
+
+  private static Long millis(String text) {
+    try {
+      long ms = Long.parseLong(text);
+      return ms < 0 || ms > 600_000 ? null : ms;
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "hostId=" + hostId + " dataDir=" + dataDir + " driver=" + driver + " simLatency=" + simLatency
+        + " heartbeat=" + heartbeatInterval.toMillis() + "ms maxConcurrentDomains=" + maxConcurrentDomains
+        + " vcpus=" + hostVcpus + " memoryMiB=" + hostMemoryMiB
+        + " health=" + (healthPort == 0 ? "off" : healthHost + ":" + healthPort) + " bus=[" + bus + "]";
+  }
+}

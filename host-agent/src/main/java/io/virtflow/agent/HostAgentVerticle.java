@@ -1,0 +1,302 @@
+package io.virtflow.agent;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.virtflow.agent.domain.Domain;
+import io.virtflow.agent.driver.Hypervisor;
+import io.virtflow.agent.driver.SimHypervisor;
+import io.virtflow.agent.kafka.BusWriter;
+import io.virtflow.agent.kafka.CommandProcessor;
+import io.virtflow.agent.store.AgentEpoch;
+import io.virtflow.agent.store.DataDirLock;
+import io.virtflow.agent.store.OutcomeJournal;
+import io.virtflow.platform.health.Health;
+import io.virtflow.platform.health.HealthServer;
+import io.virtflow.platform.kafka.DeadLetters;
+import io.virtflow.platform.kafka.KafkaSettings;
+import io.virtflow.platform.kafka.OrderedCommitConsumer;
+import io.virtflow.platform.kafka.Publisher;
+import io.virtflow.platform.kafka.TopicAdmin;
+import io.virtflow.platform.vertx.Blocking;
+import io.virtflow.schema.Codecs;
+import io.virtflow.schema.Command;
+import io.virtflow.schema.HostState;
+import io.virtflow.schema.HostStatus;
+
+/**
+ * The agent's one verticle. Start: topics, data directory (lock, epoch, journal, driver), the state of
+ * every domain it has (so the compacted state topic converges), the command consumer, the heartbeat,
+ * the health endpoint. Stop: drain, commit, DOWN heartbeat, close.
+ */
+final class HostAgentVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(HostAgentVerticle.class);
+  /** Commands handed to the agent and not done; past this the consumer pauses. */
+  private static final int MAX_IN_FLIGHT = 1_000;
+  /** How long a status, event or state write may take before it counts as failed (and is retried). */
+  private static final long DELIVERY_TIMEOUT_MS = 30_000;
+
+  private final HostAgentConfig config;
+  private final String hostId;
+  private final Clock clock;
+  private final Supplier<UUID> ids;
+  private final Health health = new Health("host-agent");
+
+  // Resources, taken in start() and given back in stop().
+  private Blocking blocking;
+  private DataDirLock lock;
+  private OutcomeJournal journal;
+  private volatile Hypervisor driver;
+  private Publisher publisher;
+  private BusWriter bus;
+  private volatile CommandProcessor processor;
+  private volatile OrderedCommitConsumer<Command> consumer;
+  private HttpServer healthServer;
+  private long heartbeatTimer = -1;
+  private long epoch;
+  private Instant startedAt;
+  private volatile Instant lastHeartbeat;
+  private boolean halted;
+
+  /** What the blocking part of the start found in the data directory. */
+  private record Host(long epoch, OutcomeJournal journal, Hypervisor driver, List<Domain> domains) {
+  }
+
+  HostAgentVerticle(HostAgentConfig config, Clock clock, Supplier<UUID> ids) {
+    this.config = config;
+    this.hostId = config.hostId();
+    this.clock = clock;
+    this.ids = ids;
+    health.register("consumer", this::consumerCheck)
+        .register("heartbeat", this::heartbeatCheck)
+        .register("driver", this::driverCheck)
+        .register("commands", this::commandsCheck);
+  }
+
+  @Override
+  public Future<?> start() {
+    LOG.info("host agent starting: {}", config);
+    startedAt = now();
+    // Driver calls and journal writes of up to maxConcurrentDomains domains, plus the agent's own chores.
+    blocking = new Blocking(vertx, "virtflow-agent-" + hostId, config.maxConcurrentDomains() + 2);
+    return blocking.run(this::ensureTopics)
+        .compose(v -> blocking.run(this::openHost))
+        .compose(this::startProcessor)
+        .compose(v -> startConsumer())
+        .compose(v -> startHeartbeat())
+        .compose(v -> startHealthServer())
+        .onSuccess(v -> LOG.info("host agent {} up: epoch {}, {} domain(s), reading {}", hostId, epoch,
+            processor.domains().size(), config.bus().topics().hostCommands(hostId)))
+        .recover(e -> release().transform(ar -> Future.failedFuture(e)));
+  }
+
+  private Void ensureTopics() {
+    TopicAdmin topics = new TopicAdmin(config.bus());
+    try (Admin admin = Admin.create(KafkaSettings.admin(config.bus().bootstrap(), "virtflow-agent-" + hostId))) {
+      topics.ensureSharedTopics(admin);
+      topics.ensureHostTopic(admin, hostId);
+    }
+    return null;
+  }
+
+  private Host openHost() throws IOException {
+    lock = DataDirLock.acquire(config.dataDir());
+    long next = AgentEpoch.next(config.dataDir());
+    journal = OutcomeJournal.open(config.dataDir());
+    driver = SimHypervisor.open(config.dataDir(), config.simLatency().all(), config.simLatency().byOperation(), clock);
+    publisher = new Publisher(new KafkaProducer<>(
+        KafkaSettings.producer(config.bus().bootstrap(), "virtflow-agent-" + hostId, DELIVERY_TIMEOUT_MS)));
+    return new Host(next, journal, driver, driver.list());
+  }
+
+  private Future<Void> startProcessor(Host host) {
+    epoch = host.epoch();
+    bus = new BusWriter(publisher, config.bus().topics());
+    processor = new CommandProcessor(hostId, host.driver(), host.journal(), blocking, bus, vertx, clock, ids,
+        config.maxConcurrentDomains(), host.domains());
+    List<Future<Void>> published = new ArrayList<>();
+    for (Domain d : host.domains()) {
+      published.add(processor.publishState(d.id()));
+    }
+    return Future.all(published).mapEmpty();
+  }
+
+  private Future<Void> startConsumer() {
+    String group = "virtflow-agent-" + hostId;
+    return blocking.run(() -> new KafkaConsumer<String, byte[]>(
+        KafkaSettings.groupConsumer(config.bus().bootstrap(), group, group))).compose(kafkaConsumer -> {
+          DeadLetters dlq = new DeadLetters(publisher, config.bus().topics().dlq(), group);
+          consumer = new OrderedCommitConsumer<>("agent-" + hostId, kafkaConsumer,
+              List.of(config.bus().topics().hostCommands(hostId)), context, Codecs.COMMAND::decode,
+              (record, command) -> processor.handle(command), dlq, MAX_IN_FLIGHT);
+          return consumer.start();
+        });
+  }
+
+  private Future<Void> startHeartbeat() {
+    heartbeatTimer = vertx.setPeriodic(config.heartbeatInterval().toMillis(), id -> heartbeat(HostState.UP)
+        .onFailure(e -> LOG.warn("{}: heartbeat not published: {}", hostId, e.toString())));
+    return heartbeat(HostState.UP);
+  }
+
+  private Future<Void> heartbeat(HostState state) {
+    Instant at = now();
+    List<Domain> domains = List.copyOf(processor.domains());
+    HostStatus status = HostStatus.newBuilder()
+        .setHostId(hostId)
+        .setState(state)
+        .setAgentEpoch(epoch)
+        .setDriver(driver.driverName())
+        .setHeartbeatAt(at)
+        .setStartedAt(startedAt)
+        .setVcpus(config.hostVcpus())
+        .setMemoryMiB(config.hostMemoryMiB())
+        .setMemoryMiBUsed(domains.stream().mapToLong(Domain::memoryMiB).sum())
+        .setDomainCount(domains.size())
+        .setQueuedCommands(processor.queuedCommands())
+        .setHeartbeatIntervalMs(config.heartbeatInterval().toMillis())
+        .build();
+    return bus.heartbeat(status).onSuccess(v -> lastHeartbeat = at);
+  }
+
+  private Future<Void> startHealthServer() {
+    if (config.healthPort() == 0) {
+      return Future.succeededFuture();
+    }
+    return HealthServer.start(vertx, health, config.healthHost(), config.healthPort())
+        .onSuccess(server -> healthServer = server)
+        .mapEmpty();
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (halted) {
+      return release();
+    }
+    LOG.info("host agent {} stopping", hostId);
+    vertx.cancelTimer(heartbeatTimer);
+    return processor.drain()
+        .compose(v -> consumer.stop())
+        .compose(v -> heartbeat(HostState.DOWN))
+        .recover(e -> {
+          LOG.warn("{}: unclean stop: {}", hostId, e.toString());
+          return Future.succeededFuture();
+        })
+        .compose(v -> release())
+        .onSuccess(v -> LOG.info("host agent {} stopped", hostId));
+  }
+
+  /** See {@link HostAgent#crash()}. Callable from any thread: the work happens on the agent's context. */
+  Future<Void> haltFromAnyThread() {
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    context.runOnContext(v -> halt().onComplete(done));
+    return done.future();
+  }
+
+  private Future<Void> halt() {
+    halted = true;
+    vertx.cancelTimer(heartbeatTimer);
+    Future<Void> settled = processor == null ? Future.succeededFuture() : processor.halt();
+    // Unsent records are dropped, as they would be by a crash.
+    Future<Void> dropped = publisher == null ? Future.succeededFuture()
+        : blocking.run(() -> {
+          publisher.producer().close(Duration.ZERO);
+          return null;
+        });
+    return Future.join(settled, dropped)
+        .compose(v -> consumer == null ? Future.succeededFuture() : consumer.stop())
+        .transform(ar -> Future.succeededFuture());
+  }
+
+  /** Gives back whatever start() took, in reverse; never fails. */
+  private Future<Void> release() {
+    Future<Void> server = healthServer == null ? Future.succeededFuture() : healthServer.close();
+    return server.transform(ar -> blocking.run(() -> {
+      if (publisher != null) {
+        publisher.close();
+      }
+      if (driver != null) {
+        driver.close();
+      }
+      if (journal != null) {
+        journal.close();
+      }
+      if (lock != null) {
+        lock.close();
+      }
+      return null;
+    })).transform(ar -> {
+      if (ar.failed()) {
+        LOG.warn("{}: error while closing: {}", hostId, ar.cause().toString());
+      }
+      blocking.close();
+      return Future.<Void>succeededFuture();
+    });
+  }
+
+  Health health() {
+    return health;
+  }
+
+  Hypervisor hypervisor() {
+    return driver;
+  }
+
+  private Health.Check consumerCheck() {
+    if (consumer == null) {
+      return Health.Check.down("not started");
+    }
+    if (!consumer.isRunning()) {
+      Throwable failure = consumer.failure();
+      return Health.Check.down(failure == null ? "stopped" : "failed: " + failure);
+    }
+    return Health.Check.up(consumer.inFlight() + " command(s) in flight");
+  }
+
+  private Health.Check heartbeatCheck() {
+    Instant last = lastHeartbeat;
+    if (last == null) {
+      return Health.Check.down("no heartbeat published yet");
+    }
+    Duration age = Duration.between(last, clock.instant());
+    return age.compareTo(config.heartbeatInterval().multipliedBy(3)) <= 0
+        ? Health.Check.up("last heartbeat " + age.toMillis() + " ms ago")
+        : Health.Check.down("last heartbeat " + age.toMillis() + " ms ago");
+  }
+
+  private Health.Check commandsCheck() {
+    if (processor == null) {
+      return Health.Check.down("not started");
+    }
+    var failing = processor.failingCommands();
+    if (failing.isEmpty()) {
+      return Health.Check.up("no command is failing");
+    }
+    var first = failing.entrySet().iterator().next();
+    return Health.Check.down(failing.size() + " command(s) retrying, e.g. " + first.getKey() + ": " + first.getValue());
+  }
+
+  private Health.Check driverCheck() {
+    return driver == null ? Health.Check.down("not open") : Health.Check.up(driver.driverName());
+  }
+
+  private Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+  }
+}

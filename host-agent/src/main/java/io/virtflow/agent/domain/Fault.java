@@ -1,0 +1,9 @@
+package io.virtflow.agent.domain;
+
+/**
+ * Why a command did not do what it asked, after libvirt's {@code virErrorNumber}. The names are the
+ * contract's {@code ErrorCode} symbols.
+ */
+public enum Fault {
+  INVALID_ARG, NO_DOMAIN, OPERATION_INVALID, OPERATION_UNSUPPORTED, TIMEOUT, DRIVER_ERROR, INTERNAL
+}

@@ -1,0 +1,34 @@
+/**
+ * The host agent's rules, in plain Java: no I/O, no Kafka, no Vert.x, no Avro (an ArchUnit test keeps it so).
+ *
+ * <h2>The lifecycle table ({@link io.virtflow.agent.domain.Lifecycle})</h2>
+ * libvirt's domain states ({@code NOSTATE RUNNING BLOCKED PAUSED SHUTDOWN SHUTOFF CRASHED PMSUSPENDED}),
+ * each with a reason. One row per operation; every pair not listed is refused with
+ * {@code OPERATION_INVALID} ("cannot start domain 'web1': it is running") and changes nothing.
+ *
+ * <pre>
+ * operation          legal in                                      ends in           events, in order
+ * define             (absent)                                      SHUTOFF/UNKNOWN   DEFINED/ADDED
+ * start              SHUTOFF CRASHED                               RUNNING/BOOTED    STARTED/BOOTED
+ * start(paused)      SHUTOFF CRASHED                               PAUSED/USER       STARTED/BOOTED, SUSPENDED/PAUSED
+ * shutdown           RUNNING PAUSED BLOCKED PMSUSPENDED            SHUTOFF/SHUTDOWN  STOPPED/SHUTDOWN
+ * reboot             RUNNING BLOCKED                               RUNNING/BOOTED    REBOOTED/NONE
+ * reboot             PAUSED                                        RUNNING/BOOTED    RESUMED/UNPAUSED, REBOOTED/NONE
+ * destroy            RUNNING PAUSED BLOCKED SHUTDOWN PMSUSPENDED CRASHED  SHUTOFF/DESTROYED  STOPPED/DESTROYED
+ * suspend            RUNNING BLOCKED                               PAUSED/USER       SUSPENDED/PAUSED
+ * resume             PAUSED                                        RUNNING/UNPAUSED  RESUMED/UNPAUSED
+ * undefine           SHUTOFF CRASHED                               (gone)            UNDEFINED/REMOVED
+ * undefine(force)    SHUTOFF CRASHED                               (gone)            UNDEFINED/REMOVED
+ * undefine(force)    RUNNING PAUSED BLOCKED SHUTDOWN PMSUSPENDED   (gone)            STOPPED/DESTROYED, UNDEFINED/REMOVED
+ * </pre>
+ *
+ * Each event carries the state it left the domain in, so a consumer that applies events one by one
+ * passes through the same states the domain did. Any operation but define on an absent domain is
+ * {@code NO_DOMAIN}; define of an existing one is {@code OPERATION_INVALID}. The outcomes follow libvirt's
+ * test driver (FACTS.md): shutdown of a paused domain shuts it off, reboot of a paused domain runs it.
+ *
+ * <h2>The work queue ({@link io.virtflow.agent.domain.DomainWorkQueue})</h2>
+ * FIFO per domain, one running entry per domain, a bound on domains running at once; a queued entry can
+ * be cancelled, a running one cannot.
+ */
+package io.virtflow.agent.domain;

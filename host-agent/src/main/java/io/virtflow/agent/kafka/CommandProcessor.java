@@ -1,0 +1,484 @@
+package io.virtflow.agent.kafka;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.virtflow.agent.domain.Domain;
+import io.virtflow.agent.domain.DomainWorkQueue;
+import io.virtflow.agent.domain.Event;
+import io.virtflow.agent.domain.Fault;
+import io.virtflow.agent.domain.Request;
+import io.virtflow.agent.domain.State;
+import io.virtflow.agent.domain.Transition;
+import io.virtflow.agent.driver.Change;
+import io.virtflow.agent.driver.Hypervisor;
+import io.virtflow.agent.driver.HypervisorException;
+import io.virtflow.agent.store.CommandRef;
+import io.virtflow.agent.store.Intent;
+import io.virtflow.agent.store.Outcome;
+import io.virtflow.agent.store.OutcomeJournal;
+import io.virtflow.agent.store.RecordedEvent;
+import io.virtflow.platform.vertx.Blocking;
+import io.virtflow.schema.Cancel;
+import io.virtflow.schema.Command;
+import io.virtflow.schema.Define;
+
+/**
+ * Runs the commands of one host, exactly once each, in per-domain order.
+ *
+ * <p>A command's future (the consumer's "effect done") completes only after, in this order: its effect
+ * on the hypervisor, its {@link Outcome} durably in the journal, and its events, the domain's state and
+ * its terminal status acknowledged by Kafka. Hence every committed offset has a recorded outcome, and a
+ * redelivered command is answered from the journal, never applied again. A command that was cut off
+ * between its intent and its outcome is settled by the domain's version (see {@link Intent}).
+ *
+ * <p>A step that fails (Kafka unreachable, a journal write refused) is retried in place while the agent
+ * runs, the domain's turn held meanwhile: a later command of the domain never overtakes an earlier one.
+ *
+ * <p>Everything here runs on the agent's context; hypervisor calls and journal writes go to the worker
+ * pool. Not thread-safe.
+ */
+public final class CommandProcessor {
+  private static final Logger LOG = LoggerFactory.getLogger(CommandProcessor.class);
+  private static final long MAX_RETRY_BACKOFF_MS = 5_000;
+
+  private enum Mode {
+    /** Taking commands. */
+    OPEN,
+    /** Clean stop: no new commands, running ones finish. */
+    DRAINING,
+    /** Simulated crash (tests): every step fails from now on, nothing more is recorded or published. */
+    HALTED
+  }
+
+  /** A command waiting for its turn, and the consumer waiting for it to be done. */
+  private record Job(Command command, Promise<Void> done) {
+  }
+
+  /** What a hypervisor call did: a change, or a refusal or failure that changed nothing. */
+  private record Attempt(Change change, HypervisorException failure) {
+  }
+
+  /** Fails every step once the agent halted. */
+  static final class HaltedException extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    HaltedException() {
+      super("agent halted", null);
+    }
+  }
+
+  private final String hostId;
+  private final Hypervisor driver;
+  private final OutcomeJournal journal;
+  private final Blocking blocking;
+  private final BusWriter bus;
+  private final Vertx vertx;
+  private final Clock clock;
+  private final Supplier<UUID> ids;
+  private final DomainWorkQueue<Job> queue;
+  /** The hypervisor's domains as of the last change this agent made or saw. */
+  private final Map<String, Domain> inventory = new HashMap<>();
+  /** Cancellations being recorded: a target that comes meanwhile must already see them. */
+  private final Map<String, String> cancelling = new HashMap<>();
+  private final Set<Future<?>> inFlight = new HashSet<>();
+  /** Commands being retried after a failed step, and why; read by the health check from any thread. */
+  private final Map<String, String> failing = new java.util.concurrent.ConcurrentHashMap<>();
+  private Mode mode = Mode.OPEN;
+
+  public CommandProcessor(String hostId, Hypervisor driver, OutcomeJournal journal, Blocking blocking, BusWriter bus,
+      Vertx vertx, Clock clock, Supplier<UUID> ids, int maxConcurrentDomains, Collection<Domain> domains) {
+    this.hostId = hostId;
+    this.driver = driver;
+    this.journal = journal;
+    this.blocking = blocking;
+    this.bus = bus;
+    this.vertx = vertx;
+    this.clock = clock;
+    this.ids = ids;
+    this.queue = new DomainWorkQueue<>(maxConcurrentDomains);
+    domains.forEach(d -> inventory.put(d.id(), d));
+  }
+
+  /** Takes one command off the host's topic; the future completes when its offset may be committed. */
+  public Future<Void> handle(Command command) {
+    if (mode != Mode.OPEN) {
+      return Future.failedFuture(new IllegalStateException("agent is stopping"));
+    }
+    CommandRef ref = Messages.refOf(command);
+    if (!hostId.equals(command.getHostId())) {
+      return track(untilDone(ref, () -> conclude(Outcome.refused(ref, Outcome.Status.REJECTED, Fault.INVALID_ARG,
+          "command for host '" + command.getHostId() + "' reached host '" + hostId + "'", null, now()))));
+    }
+    Optional<Cancel> cancel = Messages.cancelOf(command);
+    if (cancel.isPresent()) {
+      // A cancel does not wait in the domain's line: it acts on that line.
+      return track(cancel(command, ref, cancel.get().getTargetCommandId()));
+    }
+    Promise<Void> done = Promise.promise();
+    queue.add(new DomainWorkQueue.Entry<>(command.getDomainId(), command.getCommandId(), new Job(command, done)));
+    pump();
+    return done.future();
+  }
+
+  /** The domains this host has, as last seen. */
+  public Collection<Domain> domains() {
+    return List.copyOf(inventory.values());
+  }
+
+  public int queuedCommands() {
+    return queue.queued();
+  }
+
+  /** Clean stop: refuses new commands, hands queued ones back (uncommitted), lets running ones finish. */
+  public Future<Void> drain() {
+    if (mode == Mode.OPEN) {
+      mode = Mode.DRAINING;
+    }
+    failQueued(new IllegalStateException("agent is stopping"));
+    return settled();
+  }
+
+  /** Simulated crash: nothing more is recorded or published; completes once running steps let go. */
+  public Future<Void> halt() {
+    mode = Mode.HALTED;
+    failQueued(new HaltedException());
+    return settled();
+  }
+
+  // ---- the line of each domain -------------------------------------------------------------------
+
+  private void pump() {
+    if (mode == Mode.HALTED) {
+      return;
+    }
+    for (DomainWorkQueue.Entry<Job> entry : queue.takeRunnable()) {
+      Job job = entry.item();
+      // A failed step is retried in place, holding the domain's turn, so that a later command of the
+      // domain can never overtake it; turn() starts from what the journal says, so a retry is safe.
+      track(untilDone(Messages.refOf(job.command()), () -> turn(job.command()))).onComplete(ar -> {
+        queue.finished(entry.domainId());
+        settle(job.done(), ar);
+        pump();
+      });
+    }
+  }
+
+  /** A command's turn has come: answer it from the journal, or settle it, or run it. */
+  private Future<Void> turn(Command command) {
+    CommandRef ref = Messages.refOf(command);
+    String id = ref.commandId();
+    Optional<Outcome> recorded = journal.outcome(id);
+    if (recorded.isPresent()) {
+      LOG.info("{}: command {} ({}) was done before: publishing its recorded outcome {}", hostId, id,
+          ref.operation(), recorded.get().status());
+      return deliver(recorded.get());
+    }
+    Optional<Intent> unfinished = journal.unfinishedIntent(id);
+    if (unfinished.isPresent()) {
+      return resume(command, ref, unfinished.get());
+    }
+    Optional<String> cancelledBy = cancellationOf(id);
+    if (cancelledBy.isPresent()) {
+      return conclude(Outcome.cancelled(ref, cancelledBy.get(), now()));
+    }
+    if (expired(command)) {
+      return conclude(timedOut(command, ref));
+    }
+    Optional<Request> request = Messages.requestOf(command.getPayload());
+    if (request.isEmpty()) {
+      return conclude(Outcome.refused(ref, Outcome.Status.REJECTED, Fault.OPERATION_UNSUPPORTED,
+          "operation " + ref.operation() + " is not supported by this agent", stateOf(ref.domainId()), now()));
+    }
+    return apply(command, ref, request.get());
+  }
+
+  /**
+   * A command that had started before the agent stopped, with no outcome: if the domain's version moved,
+   * its effect happened and is recorded now with the events the table implies; if not, it runs now.
+   */
+  private Future<Void> resume(Command command, CommandRef ref, Intent intent) {
+    return work(() -> driver.lookup(ref.domainId())).compose(now -> {
+      if (!intent.effectHappened(now)) {
+        LOG.info("{}: command {} ({}) had started before a restart and did not take effect: running it now",
+            hostId, ref.commandId(), ref.operation());
+        return expired(command) ? conclude(timedOut(command, ref)) : apply(command, ref, intent.request());
+      }
+      LOG.info("{}: command {} ({}) took effect before a restart (version {} -> {}): recording it, not redoing it",
+          hostId, ref.commandId(), ref.operation(), intent.versionBefore(), now.map(Domain::version).orElse(0L));
+      remember(ref.domainId(), now);
+      List<Event> implied = intent.impliedTransition() instanceof Transition.Accepted a ? a.events() : List.of();
+      return conclude(Outcome.succeeded(ref, "took effect before the agent restarted",
+          now.map(Domain::state).orElse(null), now(), now.map(Domain::name).orElse(intent.domainName()),
+          recorded(implied)));
+    });
+  }
+
+  private Future<Void> apply(Command command, CommandRef ref, Request request) {
+    return send(() -> bus.status(Messages.running(ref, now())))
+        .compose(v -> work(() -> recordIntent(command, request)))
+        .compose(intent -> work(() -> invoke(command, request)))
+        .compose(attempt -> conclude(outcomeOf(ref, attempt)));
+  }
+
+  private Intent recordIntent(Command command, Request request) throws Exception {
+    Optional<Domain> before = driver.lookup(command.getDomainId());
+    String name = before.map(Domain::name).orElseGet(() ->
+        command.getPayload() instanceof Define d ? d.getName() : command.getDomainId());
+    Intent intent = new Intent(command.getCommandId(), command.getDomainId(), name, request,
+        before.map(Domain::version).orElse(Domain.ABSENT), before.map(Domain::state).orElse(null),
+        before.map(Domain::reason).orElse(null), now());
+    journal.recordIntent(intent);
+    return intent;
+  }
+
+  private Attempt invoke(Command command, Request request) {
+    try {
+      Change change = command.getPayload() instanceof Define define
+          ? driver.define(command.getDomainId(), Messages.definitionOf(define, command.getPrincipal()))
+          : driver.apply(command.getDomainId(), request);
+      return new Attempt(change, null);
+    } catch (HypervisorException e) {
+      return new Attempt(null, e);
+    } catch (RuntimeException e) {
+      LOG.error("{}: driver failed on command {}: {}", hostId, command.getCommandId(), e.toString(), e);
+      return new Attempt(null, new HypervisorException(Fault.DRIVER_ERROR, "driver failed: " + e));
+    }
+  }
+
+  private Outcome outcomeOf(CommandRef ref, Attempt attempt) {
+    if (attempt.failure() != null) {
+      HypervisorException e = attempt.failure();
+      Outcome.Status status = e.refused() ? Outcome.Status.REJECTED : Outcome.Status.FAILED;
+      return Outcome.refused(ref, status, e.fault(), e.getMessage(),
+          e.current().orElse(stateOf(ref.domainId())), now());
+    }
+    Change change = attempt.change();
+    remember(ref.domainId(), change.removed() ? Optional.empty() : Optional.of(change.domain()));
+    return Outcome.succeeded(ref, null, change.removed() ? null : change.domain().state(), now(),
+        change.domain().name(), recorded(change.events()));
+  }
+
+  // ---- cancel ------------------------------------------------------------------------------------
+
+  private Future<Void> cancel(Command command, CommandRef ref, String target) {
+    Optional<Outcome> recorded = journal.outcome(ref.commandId());
+    if (recorded.isPresent()) {
+      return untilDone(ref, () -> deliver(recorded.get()));
+    }
+    if (expired(command)) {
+      return untilDone(ref, () -> conclude(timedOut(command, ref)));
+    }
+    Optional<String> refusal = cannotCancel(ref.commandId(), target);
+    if (refusal.isPresent()) {
+      return untilDone(ref, () -> conclude(Outcome.refused(ref, Outcome.Status.FAILED, Fault.OPERATION_INVALID,
+          refusal.get(), null, now())));
+    }
+    // Out of the line first, so that it cannot start while the cancellation is being recorded; its
+    // consumer waits until the cancellation is done, as it would have waited for its turn.
+    List<DomainWorkQueue.Entry<Job>> queued = queue.cancelQueued(target);
+    cancelling.put(target, ref.commandId());
+    String message = queued.isEmpty()
+        ? "command " + target + " has not arrived: it will end CANCELLED when it does"
+        : "cancelled command " + target + " before it started";
+    Future<Void> done = untilDone(ref, () -> work(() -> {
+      journal.recordCancellation(target, ref.commandId());
+      return null;
+    }).compose(v -> queued.isEmpty() ? Future.<Void>succeededFuture()
+        : conclude(Outcome.cancelled(Messages.refOf(queued.get(0).item().command()), ref.commandId(), now())))
+        .compose(v -> conclude(Outcome.succeeded(ref, message, null, now(), null, List.of()))));
+    return done.onComplete(ar -> {
+      cancelling.remove(target);
+      queued.forEach(e -> settle(e.item().done(), ar));
+    });
+  }
+
+  /** Why {@code target} can no longer be cancelled, if it cannot. */
+  private Optional<String> cannotCancel(String cancelId, String target) {
+    if (queue.isRunning(target)) {
+      return Optional.of("command " + target + " is RUNNING: only a command that has not started can be cancelled");
+    }
+    Optional<Outcome> done = journal.outcome(target);
+    if (done.isPresent()) {
+      if (done.get().status() == Outcome.Status.CANCELLED && cancelId.equals(done.get().cancelledBy())) {
+        return Optional.empty();
+      }
+      return Optional.of("command " + target + " already ended " + done.get().status());
+    }
+    if (journal.started(target)) {
+      return Optional.of("command " + target + " has started: only a command that has not started can be cancelled");
+    }
+    return Optional.empty();
+  }
+
+  private Optional<String> cancellationOf(String commandId) {
+    String inProgress = cancelling.get(commandId);
+    return inProgress != null ? Optional.of(inProgress) : journal.pendingCancellation(commandId);
+  }
+
+  // ---- ending a command --------------------------------------------------------------------------
+
+  /**
+   * Records the outcome durably, then publishes it. The first outcome recorded for a command is its
+   * outcome: if one is there already (a retried step), that one is published instead.
+   */
+  private Future<Void> conclude(Outcome outcome) {
+    Optional<Outcome> recorded = journal.outcome(outcome.commandId());
+    if (recorded.isPresent()) {
+      return deliver(recorded.get());
+    }
+    if (outcome.status() != Outcome.Status.SUCCEEDED) {
+      LOG.info("{}: command {} ({}) {}{}: {}", hostId, outcome.commandId(), outcome.command().operation(),
+          outcome.status(), outcome.fault() == null ? "" : " " + outcome.fault(), outcome.message());
+    }
+    return work(() -> {
+      journal.recordOutcome(outcome);
+      return outcome;
+    }).compose(this::deliver);
+  }
+
+  /** Events, then the domain's state, then the terminal status: each acknowledged before the next. */
+  private Future<Void> deliver(Outcome outcome) {
+    Future<Void> changes = Future.succeededFuture();
+    if (outcome.changedDomain()) {
+      String domainId = outcome.command().domainId();
+      changes = send(() -> bus.events(outcome.events().stream().map(e -> Messages.eventOf(outcome, e, hostId))
+          .toList()))
+          .compose(v -> send(() -> publishState(domainId)));
+    }
+    return changes.compose(v -> send(() -> bus.status(Messages.statusOf(outcome))));
+  }
+
+  /** The domain's latest state, or a tombstone when it is gone. */
+  public Future<Void> publishState(String domainId) {
+    Domain domain = inventory.get(domainId);
+    return domain == null ? bus.tombstone(domainId) : bus.state(Messages.stateOf(domain, hostId));
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------------
+
+  private Outcome timedOut(Command command, CommandRef ref) {
+    return Outcome.refused(ref, Outcome.Status.TIMED_OUT, Fault.TIMEOUT,
+        "deadline " + command.getDeadline() + " passed before the command could start", stateOf(ref.domainId()),
+        now());
+  }
+
+  private boolean expired(Command command) {
+    return clock.instant().isAfter(command.getDeadline());
+  }
+
+  private List<RecordedEvent> recorded(List<Event> events) {
+    Instant at = now();
+    return events.stream().map(e -> new RecordedEvent(ids.get(), e, at)).toList();
+  }
+
+  private void remember(String domainId, Optional<Domain> domain) {
+    domain.ifPresentOrElse(d -> inventory.put(domainId, d), () -> inventory.remove(domainId));
+  }
+
+  private State stateOf(String domainId) {
+    Domain d = inventory.get(domainId);
+    return d == null ? null : d.state();
+  }
+
+  private Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+  }
+
+  /** Blocking work on the pool; its result is dropped if the agent halted meanwhile. */
+  private <T> Future<T> work(Callable<T> task) {
+    if (mode == Mode.HALTED) {
+      return Future.failedFuture(new HaltedException());
+    }
+    return blocking.run(task).compose(r -> mode == Mode.HALTED ? Future.failedFuture(new HaltedException())
+        : Future.succeededFuture(r));
+  }
+
+  private Future<Void> send(Supplier<Future<Void>> write) {
+    return mode == Mode.HALTED ? Future.failedFuture(new HaltedException()) : write.get();
+  }
+
+  /**
+   * Runs a command's step until it succeeds: a failure (Kafka unreachable, a journal write refused) is
+   * retried with a capped backoff while the agent runs. Once it stops, the failure goes to the consumer,
+   * which leaves the record uncommitted for the next start.
+   */
+  private Future<Void> untilDone(CommandRef ref, Supplier<Future<Void>> step) {
+    return untilDone(ref, step, 0);
+  }
+
+  private Future<Void> untilDone(CommandRef ref, Supplier<Future<Void>> step, int attempt) {
+    return safely(step).transform(ar -> {
+      if (ar.succeeded()) {
+        failing.remove(ref.commandId());
+        return Future.succeededFuture();
+      }
+      if (mode != Mode.OPEN) {
+        failing.remove(ref.commandId());
+        return Future.failedFuture(ar.cause());
+      }
+      long delay = Math.min(MAX_RETRY_BACKOFF_MS, 100L << Math.min(attempt, 6));
+      failing.put(ref.commandId(), ar.cause().toString());
+      LOG.warn("{}: command {} ({}) failed a step (attempt {}), again in {} ms: {}", hostId, ref.commandId(),
+          ref.operation(), attempt + 1, delay, ar.cause().toString());
+      return vertx.timer(delay).compose(v -> untilDone(ref, step, attempt + 1));
+    });
+  }
+
+  /** Commands whose last step failed and that are being retried, with the error. */
+  public Map<String, String> failingCommands() {
+    return Map.copyOf(failing);
+  }
+
+  private static Future<Void> safely(Supplier<Future<Void>> step) {
+    try {
+      return step.get();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  private static void settle(Promise<Void> promise, io.vertx.core.AsyncResult<Void> result) {
+    if (result.succeeded()) {
+      promise.tryComplete();
+    } else {
+      promise.tryFail(result.cause());
+    }
+  }
+
+  private <T> Future<T> track(Future<T> future) {
+    if (!future.isComplete()) {
+      inFlight.add(future);
+      future.onComplete(ar -> inFlight.remove(future));
+    }
+    return future;
+  }
+
+  private void failQueued(RuntimeException why) {
+    for (DomainWorkQueue.Entry<Job> entry : queue.clearQueued()) {
+      entry.item().done().tryFail(why);
+    }
+  }
+
+  private Future<Void> settled() {
+    return Future.join(new ArrayList<>(inFlight)).transform(ar -> Future.succeededFuture());
+  }
+}

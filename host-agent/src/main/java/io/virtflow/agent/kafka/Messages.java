@@ -1,0 +1,161 @@
+package io.virtflow.agent.kafka;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import io.virtflow.agent.domain.Disk;
+import io.virtflow.agent.domain.Domain;
+import io.virtflow.agent.domain.DomainDefinition;
+import io.virtflow.agent.domain.Fault;
+import io.virtflow.agent.domain.Operation;
+import io.virtflow.agent.domain.Reason;
+import io.virtflow.agent.domain.Request;
+import io.virtflow.agent.domain.State;
+import io.virtflow.agent.store.CommandRef;
+import io.virtflow.agent.store.Outcome;
+import io.virtflow.agent.store.RecordedEvent;
+import io.virtflow.schema.Cancel;
+import io.virtflow.schema.Command;
+import io.virtflow.schema.CommandStatus;
+import io.virtflow.schema.CommandStatusCode;
+import io.virtflow.schema.Define;
+import io.virtflow.schema.Destroy;
+import io.virtflow.schema.DomainEvent;
+import io.virtflow.schema.DomainState;
+import io.virtflow.schema.DomainStateCode;
+import io.virtflow.schema.ErrorCode;
+import io.virtflow.schema.EventDetail;
+import io.virtflow.schema.EventType;
+import io.virtflow.schema.Reboot;
+import io.virtflow.schema.Resume;
+import io.virtflow.schema.Shutdown;
+import io.virtflow.schema.Start;
+import io.virtflow.schema.StateReason;
+import io.virtflow.schema.Suspend;
+import io.virtflow.schema.Undefine;
+
+/**
+ * The edge between the Avro contract and the agent's own types, both ways. Enums map by name: the
+ * domain's enums use the contract's symbols (a test checks that every one of them exists there).
+ */
+final class Messages {
+  private Messages() {
+  }
+
+  /** The lifecycle request a payload asks for; empty for Cancel and for payloads this agent does not know. */
+  static Optional<Request> requestOf(Object payload) {
+    if (payload instanceof Define) {
+      return Optional.of(Request.of(Operation.DEFINE));
+    } else if (payload instanceof Undefine u) {
+      return Optional.of(Request.undefine(u.getForce()));
+    } else if (payload instanceof Start s) {
+      return Optional.of(s.getPaused() ? Request.startPaused() : Request.of(Operation.START));
+    } else if (payload instanceof Shutdown) {
+      return Optional.of(Request.of(Operation.SHUTDOWN));
+    } else if (payload instanceof Reboot) {
+      return Optional.of(Request.of(Operation.REBOOT));
+    } else if (payload instanceof Destroy) {
+      return Optional.of(Request.of(Operation.DESTROY));
+    } else if (payload instanceof Suspend) {
+      return Optional.of(Request.of(Operation.SUSPEND));
+    } else if (payload instanceof Resume) {
+      return Optional.of(Request.of(Operation.RESUME));
+    }
+    return Optional.empty();
+  }
+
+  static Optional<Cancel> cancelOf(Command command) {
+    return command.getPayload() instanceof Cancel c ? Optional.of(c) : Optional.empty();
+  }
+
+  /** The fields every status of {@code command} repeats; the operation is the payload's record name. */
+  static CommandRef refOf(Command command) {
+    Object payload = command.getPayload();
+    String operation = payload == null ? "Unknown" : payload.getClass().getSimpleName();
+    return new CommandRef(command.getCommandId(), command.getDomainId(), command.getHostId(), operation,
+        command.getPrincipal(), command.getIdempotencyKey(), command.getRequestHash());
+  }
+
+  static DomainDefinition definitionOf(Define define, String principal) {
+    List<Disk> disks = define.getDisks().stream()
+        .map(d -> new Disk(d.getTarget(), d.getSizeGiB(), d.getFormat(), d.getPath()))
+        .toList();
+    return new DomainDefinition(define.getName(), define.getVcpus(), define.getMemoryMiB(), disks, principal);
+  }
+
+  static CommandStatus running(CommandRef ref, Instant at) {
+    return status(ref, CommandStatusCode.RUNNING, null, null, null, at);
+  }
+
+  static CommandStatus statusOf(Outcome o) {
+    return status(o.command(), CommandStatusCode.valueOf(o.status().name()),
+        o.fault() == null ? null : errorCodeOf(o.fault()), o.message(), o.state(), o.at());
+  }
+
+  private static CommandStatus status(CommandRef ref, CommandStatusCode code, ErrorCode error, String message,
+      State state, Instant at) {
+    return CommandStatus.newBuilder()
+        .setCommandId(ref.commandId())
+        .setDomainId(ref.domainId())
+        .setHostId(ref.hostId())
+        .setOperation(ref.operation())
+        .setStatus(code)
+        .setCode(error)
+        .setMessage(message)
+        .setDomainState(state == null ? null : stateCodeOf(state))
+        .setAt(at)
+        .setPrincipal(ref.principal())
+        .setIdempotencyKey(ref.idempotencyKey())
+        .setRequestHash(ref.requestHash())
+        .build();
+  }
+
+  static DomainEvent eventOf(Outcome o, RecordedEvent e, String hostId) {
+    return DomainEvent.newBuilder()
+        .setEventId(e.eventId().toString())
+        .setDomainId(o.command().domainId())
+        .setDomainName(o.domainName())
+        .setHostId(hostId)
+        .setType(EventType.valueOf(e.event().type().name()))
+        .setDetail(EventDetail.valueOf(e.event().detail().name()))
+        .setState(stateCodeOf(e.event().state()))
+        .setReason(reasonOf(e.event().reason()))
+        .setAt(e.at())
+        .setCommandId(o.commandId())
+        .build();
+  }
+
+  static DomainState stateOf(Domain d, String hostId) {
+    List<io.virtflow.schema.Disk> disks = d.disks().stream()
+        .map(x -> io.virtflow.schema.Disk.newBuilder().setTarget(x.target()).setSizeGiB(x.sizeGiB())
+            .setFormat(x.format()).setPath(x.path()).build())
+        .toList();
+    return DomainState.newBuilder()
+        .setDomainId(d.id())
+        .setName(d.name())
+        .setHostId(hostId)
+        .setState(stateCodeOf(d.state()))
+        .setReason(reasonOf(d.reason()))
+        .setVcpus(d.vcpus())
+        .setMemoryMiB(d.memoryMiB())
+        .setDisks(disks)
+        .setVersion(d.version())
+        .setSnapshotCount(0)
+        .setPrincipal(d.principal())
+        .setUpdatedAt(d.updatedAt())
+        .build();
+  }
+
+  static DomainStateCode stateCodeOf(State s) {
+    return DomainStateCode.valueOf(s.name());
+  }
+
+  static StateReason reasonOf(Reason r) {
+    return StateReason.valueOf(r.name());
+  }
+
+  static ErrorCode errorCodeOf(Fault f) {
+    return ErrorCode.valueOf(f.name());
+  }
+}

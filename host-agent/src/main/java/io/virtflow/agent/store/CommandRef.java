@@ -1,0 +1,16 @@
+package io.virtflow.agent.store;
+
+import java.util.Objects;
+
+/**
+ * Who a command is and who sent it: the fields every status of the command repeats. {@code operation}
+ * is the payload's name ("Define", "Start", ..., "Cancel").
+ */
+public record CommandRef(String commandId, String domainId, String hostId, String operation, String principal,
+    String idempotencyKey, String requestHash) {
+
+  public CommandRef {
+    Objects.requireNonNull(commandId, "commandId");
+    Objects.requireNonNull(operation, "operation");
+  }
+}

@@ -1,0 +1,169 @@
+package io.virtflow.agent.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's memory of what it did, per command id: an append-only file of JSON lines, each fsync'd
+ * before the call that wrote it returns, read back whole at start.
+ *
+ * <ul>
+ *   <li>{@link Intent} before a command touches the hypervisor;
+ *   <li>{@link Outcome} once it ended, before its offset may be committed: a redelivered command is
+ *       answered from here, never applied twice;
+ *   <li>a pending cancellation, for a Cancel that arrived before its target.
+ * </ul>
+ *
+ * A crash in the middle of an append leaves a torn last line without its newline: it was never
+ * acknowledged, so it is cut off at the next open. A damaged line anywhere else stops the open loudly.
+ * Thread-safe: appends are serialized, lookups read memory.
+ */
+public final class OutcomeJournal implements AutoCloseable {
+  public static final String FILE = "outcomes.jsonl";
+  private static final Logger LOG = LoggerFactory.getLogger(OutcomeJournal.class);
+
+  private final Path file;
+  private final FileChannel channel;
+  private final Map<String, Intent> intents = new ConcurrentHashMap<>();
+  private final Map<String, Outcome> outcomes = new ConcurrentHashMap<>();
+  private final Map<String, String> cancellations = new ConcurrentHashMap<>();
+
+  private OutcomeJournal(Path file, FileChannel channel) {
+    this.file = file;
+    this.channel = channel;
+  }
+
+  /** Opens (creating if needed) the journal in {@code dataDir} and loads every record. Blocking. */
+  public static OutcomeJournal open(Path dataDir) throws IOException {
+    Files.createDirectories(dataDir);
+    Path file = dataDir.resolve(FILE);
+    boolean created = !Files.exists(file);
+    FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+        StandardOpenOption.WRITE);
+    if (created) {
+      AtomicFile.syncDirectory(dataDir.toAbsolutePath());
+    }
+    OutcomeJournal journal = new OutcomeJournal(file, channel);
+    try {
+      journal.load();
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      throw e;
+    }
+    return journal;
+  }
+
+  private void load() throws IOException {
+    byte[] bytes = Files.readAllBytes(file);
+    int start = 0;
+    int lineNo = 0;
+    for (int i = 0; i < bytes.length; i++) {
+      if (bytes[i] != '\n') {
+        continue;
+      }
+      lineNo++;
+      String line = new String(bytes, start, i - start, StandardCharsets.UTF_8);
+      start = i + 1;
+      if (line.isBlank()) {
+        continue;
+      }
+      try {
+        remember(JournalCodec.decode(line));
+      } catch (IOException | RuntimeException e) {
+        throw new IOException(file + " line " + lineNo + " is damaged: " + e.getMessage(), e);
+      }
+    }
+    if (start < bytes.length) {
+      LOG.warn("{}: cutting off a torn last record ({} bytes) left by a crash", file, bytes.length - start);
+      channel.truncate(start);
+      channel.force(true);
+    }
+    channel.position(start);
+  }
+
+  private void remember(JournalCodec.Line line) {
+    if (line.intent() != null) {
+      intents.put(line.intent().commandId(), line.intent());
+    } else if (line.outcome() != null) {
+      outcomes.put(line.outcome().commandId(), line.outcome());
+    } else {
+      cancellations.put(line.cancellation().targetCommandId(), line.cancellation().cancelCommandId());
+    }
+  }
+
+  /** Durably records that {@code intent.commandId()} is about to touch the hypervisor. Blocking. */
+  public void recordIntent(Intent intent) throws IOException {
+    append(JournalCodec.encode(intent));
+    intents.put(intent.commandId(), intent);
+  }
+
+  /** Durably records how a command ended. Blocking. */
+  public void recordOutcome(Outcome outcome) throws IOException {
+    append(JournalCodec.encode(outcome));
+    outcomes.put(outcome.commandId(), outcome);
+  }
+
+  /** Durably records that {@code targetCommandId}, not seen yet, is to end CANCELLED. Blocking. */
+  public void recordCancellation(String targetCommandId, String cancelCommandId) throws IOException {
+    append(JournalCodec.encode(new JournalCodec.Cancellation(targetCommandId, cancelCommandId)));
+    cancellations.put(targetCommandId, cancelCommandId);
+  }
+
+  public Optional<Outcome> outcome(String commandId) {
+    return Optional.ofNullable(outcomes.get(commandId));
+  }
+
+  /** The intent of a command that started and has no outcome yet: it was cut off by a crash, or runs now. */
+  public Optional<Intent> unfinishedIntent(String commandId) {
+    return outcomes.containsKey(commandId) ? Optional.empty() : Optional.ofNullable(intents.get(commandId));
+  }
+
+  /** Whether the command ever started (an intent was recorded for it). */
+  public boolean started(String commandId) {
+    return intents.containsKey(commandId);
+  }
+
+  /** The Cancel waiting for this command, if one arrived before it. */
+  public Optional<String> pendingCancellation(String commandId) {
+    return Optional.ofNullable(cancellations.get(commandId));
+  }
+
+  public int outcomeCount() {
+    return outcomes.size();
+  }
+
+  private synchronized void append(String json) throws IOException {
+    byte[] line = (json + "\n").getBytes(StandardCharsets.UTF_8);
+    long end = channel.position();
+    try {
+      AtomicFile.writeFully(channel, ByteBuffer.wrap(line));
+      // Data only: fdatasync also flushes the file's new length, which is all the metadata we need.
+      channel.force(false);
+    } catch (IOException e) {
+      // Do not leave half a line for the next record to be glued to.
+      try {
+        channel.truncate(end);
+        channel.position(end);
+      } catch (IOException again) {
+        e.addSuppressed(again);
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public synchronized void close() throws IOException {
+    channel.close();
+  }
+}

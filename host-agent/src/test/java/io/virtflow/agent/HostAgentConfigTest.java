@@ -1,0 +1,84 @@
+package io.virtflow.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.virtflow.agent.domain.Operation;
+import io.virtflow.platform.config.Settings;
+
+class HostAgentConfigTest {
+
+  @Test
+  void defaults() {
+    HostAgentConfig c = HostAgentConfig.from(Map.of("VIRTFLOW_HOST_ID", "h1"));
+    assertThat(c.hostId()).isEqualTo("h1");
+    assertThat(c.dataDir()).isEqualTo(Path.of(".virtflow", "agent-h1"));
+    assertThat(c.driver()).isEqualTo("sim");
+    assertThat(c.simLatency().all()).isEqualTo(Duration.ZERO);
+    assertThat(c.heartbeatInterval()).isEqualTo(Duration.ofSeconds(3));
+    assertThat(c.maxConcurrentDomains()).isEqualTo(16);
+    assertThat(c.hostVcpus()).isEqualTo(64);
+    assertThat(c.hostMemoryMiB()).isEqualTo(262_144);
+    assertThat(c.healthPort()).isZero();
+    assertThat(c.bus().bootstrap()).isEqualTo("127.0.0.1:9092");
+    assertThat(c.bus().topics().hostCommands("h1")).isEqualTo("virtflow.host.h1.commands");
+  }
+
+  @Test
+  void everyKeyIsRead() {
+    HostAgentConfig c = HostAgentConfig.from(Map.ofEntries(
+        Map.entry("VIRTFLOW_HOST_ID", "rack1-h07"),
+        Map.entry("VIRTFLOW_DATA_DIR", "/var/lib/virtflow"),
+        Map.entry("VIRTFLOW_DRIVER", "sim"),
+        Map.entry("VIRTFLOW_SIM_LATENCY_MS", "5, start=200 ,SHUTDOWN=50"),
+        Map.entry("VIRTFLOW_HEARTBEAT_MS", "1000"),
+        Map.entry("VIRTFLOW_AGENT_MAX_CONCURRENT_DOMAINS", "4"),
+        Map.entry("VIRTFLOW_HOST_VCPUS", "32"),
+        Map.entry("VIRTFLOW_HOST_MEMORY_MIB", "65536"),
+        Map.entry("VIRTFLOW_HEALTH_PORT", "8081"),
+        Map.entry("VIRTFLOW_KAFKA_BOOTSTRAP", "kafka:9092"),
+        Map.entry("VIRTFLOW_TOPIC_NAMESPACE", "prod")));
+    assertThat(c.dataDir()).isEqualTo(Path.of("/var/lib/virtflow"));
+    assertThat(c.simLatency().all()).isEqualTo(Duration.ofMillis(5));
+    assertThat(c.simLatency().byOperation()).isEqualTo(Map.of(Operation.START, Duration.ofMillis(200),
+        Operation.SHUTDOWN, Duration.ofMillis(50)));
+    assertThat(c.heartbeatInterval()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(c.maxConcurrentDomains()).isEqualTo(4);
+    assertThat(c.hostVcpus()).isEqualTo(32);
+    assertThat(c.hostMemoryMiB()).isEqualTo(65_536);
+    assertThat(c.healthPort()).isEqualTo(8081);
+    assertThat(c.bus().bootstrap()).isEqualTo("kafka:9092");
+    assertThat(c.bus().topics().namespace()).isEqualTo("prod");
+    assertThat(c.toString()).contains("hostId=rack1-h07", "simLatency=5ms,start=200,shutdown=50", "health=0.0.0.0:8081",
+        "bootstrap=kafka:9092");
+  }
+
+  @Test
+  void theHostIdIsRequired() {
+    assertThatThrownBy(() -> HostAgentConfig.from(Map.of()))
+        .isInstanceOf(Settings.ConfigException.class).hasMessageContaining("VIRTFLOW_HOST_ID is required");
+  }
+
+  @Test
+  void everyBadValueIsNamedAtOnce() {
+    assertThatThrownBy(() -> HostAgentConfig.from(Map.of(
+        "VIRTFLOW_HOST_ID", "h1.bad",
+        "VIRTFLOW_DRIVER", "libvirt",
+        "VIRTFLOW_SIM_LATENCY_MS", "fast,teleport=3",
+        "VIRTFLOW_AGENT_MAX_CONCURRENT_DOMAINS", "0",
+        "VIRTFLOW_HEALTH_PORT", "70000")))
+        .isInstanceOf(Settings.ConfigException.class)
+        .hasMessageContaining("VIRTFLOW_HOST_ID=h1.bad is not a host id")
+        .hasMessageContaining("VIRTFLOW_DRIVER=libvirt is not supported; supported drivers: sim")
+        .hasMessageContaining("'fast' is not a number of milliseconds")
+        .hasMessageContaining("'teleport' is not an operation")
+        .hasMessageContaining("VIRTFLOW_AGENT_MAX_CONCURRENT_DOMAINS=0 is outside")
+        .hasMessageContaining("VIRTFLOW_HEALTH_PORT=70000 is outside");
+  }
+}
