@@ -43,6 +43,14 @@ public final class AvroCodec<T extends SpecificRecord> {
     this.decoder = new BinaryMessageDecoder<>(model, schema);
   }
 
+  /**
+   * Makes sure the contract's package is trusted before any generated class is used. Generated builders
+   * load classes by name too, so a process calls this first thing (the services' runners do).
+   */
+  public static void trustContract() {
+    // the static initializer above does the work
+  }
+
   /** A codec for a generated record class. */
   public static <T extends SpecificRecord> AvroCodec<T> of(Class<T> type) {
     Objects.requireNonNull(type, "type");

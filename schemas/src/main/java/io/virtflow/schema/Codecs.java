@@ -7,6 +7,8 @@ public final class Codecs {
   public static final AvroCodec<DomainEvent> DOMAIN_EVENT = AvroCodec.of(DomainEvent.class);
   public static final AvroCodec<DomainState> DOMAIN_STATE = AvroCodec.of(DomainState.class);
   public static final AvroCodec<HostStatus> HOST_STATUS = AvroCodec.of(HostStatus.class);
+  public static final AvroCodec<SnapshotRequest> SNAPSHOT_REQUEST = AvroCodec.of(SnapshotRequest.class);
+  public static final AvroCodec<SnapshotEvent> SNAPSHOT_EVENT = AvroCodec.of(SnapshotEvent.class);
 
   private Codecs() {
   }

@@ -18,8 +18,9 @@ public final class SchemaSet {
   private static final List<String> FILES = List.of(
       "common/DomainStateCode.avsc", "common/StateReason.avsc", "common/EventType.avsc",
       "common/EventDetail.avsc", "common/ErrorCode.avsc", "common/CommandStatusCode.avsc",
-      "common/HostState.avsc", "common/Disk.avsc",
-      "Command.avsc", "CommandStatus.avsc", "DomainEvent.avsc", "DomainState.avsc", "HostStatus.avsc");
+      "common/HostState.avsc", "common/Disk.avsc", "common/DiskStep.avsc",
+      "Command.avsc", "CommandStatus.avsc", "DomainEvent.avsc", "DomainState.avsc", "HostStatus.avsc",
+      "SnapshotRequest.avsc", "SnapshotEvent.avsc");
 
   private SchemaSet() {
   }
@@ -37,7 +38,8 @@ public final class SchemaSet {
   public static Map<String, Schema> messages() {
     Map<String, Schema> out = new LinkedHashMap<>();
     for (Schema s : List.of(Command.getClassSchema(), CommandStatus.getClassSchema(), DomainEvent.getClassSchema(),
-        DomainState.getClassSchema(), HostStatus.getClassSchema())) {
+        DomainState.getClassSchema(), HostStatus.getClassSchema(), SnapshotRequest.getClassSchema(),
+        SnapshotEvent.getClassSchema())) {
       out.put(s.getFullName(), s);
     }
     return out;

@@ -24,7 +24,9 @@ class SchemaCompatibilityTest {
   private static final List<String> FILES = List.of(
       "common/DomainStateCode.avsc", "common/StateReason.avsc", "common/EventType.avsc", "common/EventDetail.avsc",
       "common/ErrorCode.avsc", "common/CommandStatusCode.avsc", "common/HostState.avsc", "common/Disk.avsc",
-      "Command.avsc", "CommandStatus.avsc", "DomainEvent.avsc", "DomainState.avsc", "HostStatus.avsc");
+      "common/DiskStep.avsc", "SnapshotRequest.avsc",
+      "Command.avsc", "CommandStatus.avsc", "DomainEvent.avsc", "DomainState.avsc", "HostStatus.avsc",
+      "SnapshotEvent.avsc");
 
   static Stream<Arguments> pairs() {
     return RELEASED.stream().flatMap(version -> {
