@@ -1,0 +1,83 @@
+package io.virtflow.gateway;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import io.virtflow.platform.config.BusConfig;
+import io.virtflow.platform.config.Settings;
+
+/**
+ * The gateway's configuration, read once from the environment ({@code Map.of(...)} in tests) and
+ * validated before anything starts. Holds no secrets: {@link #toString()} is safe to log.
+ *
+ * @param httpPort 0 picks any free port ({@link ApiGateway#httpPort()} says which)
+ * @param hostDownAfter a host whose last heartbeat is older is DOWN
+ * @param commandDeadline the longest a command may wait before it must have started; a request may shorten it
+ * @param sendTimeout how long a command write to Kafka may take before the client gets a 503
+ * @param maxBodyBytes larger request bodies get a 413
+ * @param maxWait the cap on {@code waitMs} of a command long poll
+ * @param maxEventStreams concurrent SSE clients; one more gets a 503
+ * @param eventHeartbeat the interval of SSE keep-alive comments
+ * @param maxTrackedCommands finished commands remembered (and idempotency keys), oldest forgotten first
+ */
+public record GatewayConfig(BusConfig bus, String httpHost, int httpPort, Duration hostDownAfter,
+    Duration commandDeadline, Duration sendTimeout, long maxBodyBytes, Duration maxWait, int maxEventStreams,
+    Duration eventHeartbeat, int maxTrackedCommands) {
+
+  public static final String HTTP_HOST = "VIRTFLOW_HTTP_HOST";
+  public static final String HTTP_PORT = "VIRTFLOW_HTTP_PORT";
+  public static final String HOST_DOWN_AFTER_MS = "VIRTFLOW_HOST_DOWN_AFTER_MS";
+  public static final String COMMAND_DEADLINE_MS = "VIRTFLOW_COMMAND_DEADLINE_MS";
+  public static final String KAFKA_SEND_TIMEOUT_MS = "VIRTFLOW_KAFKA_SEND_TIMEOUT_MS";
+  public static final String MAX_BODY_BYTES = "VIRTFLOW_MAX_BODY_BYTES";
+  public static final String MAX_WAIT_MS = "VIRTFLOW_MAX_WAIT_MS";
+  public static final String MAX_EVENT_STREAMS = "VIRTFLOW_MAX_EVENT_STREAMS";
+  public static final String EVENT_HEARTBEAT_MS = "VIRTFLOW_EVENT_HEARTBEAT_MS";
+  public static final String MAX_TRACKED_COMMANDS = "VIRTFLOW_MAX_TRACKED_COMMANDS";
+
+  private static final long HOUR_MS = 3_600_000L;
+
+  public static GatewayConfig from(Map<String, String> env) {
+    Settings s = new Settings(env);
+    BusConfig bus = BusConfig.from(s);
+    GatewayConfig c = new GatewayConfig(bus,
+        s.string(HTTP_HOST, "0.0.0.0"),
+        s.integer(HTTP_PORT, 8080, 0, 65535),
+        s.millis(HOST_DOWN_AFTER_MS, 10_000, 100, HOUR_MS),
+        s.millis(COMMAND_DEADLINE_MS, 300_000, 1_000, 7 * 24 * HOUR_MS),
+        s.millis(KAFKA_SEND_TIMEOUT_MS, 5_000, 500, 120_000),
+        s.longValue(MAX_BODY_BYTES, 1_048_576, 1_024, 64L * 1_048_576),
+        s.millis(MAX_WAIT_MS, 60_000, 0, HOUR_MS),
+        s.integer(MAX_EVENT_STREAMS, 256, 1, 100_000),
+        s.millis(EVENT_HEARTBEAT_MS, 15_000, 100, HOUR_MS),
+        s.integer(MAX_TRACKED_COMMANDS, 100_000, 100, 10_000_000));
+    s.validate();
+    return c.validate();
+  }
+
+  /** Checks the rules between settings; returns this, or throws naming every problem. */
+  public GatewayConfig validate() {
+    List<String> problems = new ArrayList<>();
+    if (httpHost.isBlank()) {
+      problems.add(HTTP_HOST + " must not be blank");
+    }
+    if (sendTimeout.compareTo(commandDeadline) >= 0) {
+      problems.add(KAFKA_SEND_TIMEOUT_MS + "=" + sendTimeout.toMillis() + " must be below " + COMMAND_DEADLINE_MS
+          + "=" + commandDeadline.toMillis());
+    }
+    if (!problems.isEmpty()) {
+      throw new Settings.ConfigException(problems);
+    }
+    return this;
+  }
+
+  @Override
+  public String toString() {
+    return "http=" + httpHost + ":" + httpPort + " " + bus + " hostDownAfter=" + hostDownAfter.toMillis()
+        + "ms commandDeadline=" + commandDeadline.toMillis() + "ms sendTimeout=" + sendTimeout.toMillis()
+        + "ms maxBody=" + maxBodyBytes + "B maxWait=" + maxWait.toMillis() + "ms maxEventStreams=" + maxEventStreams
+        + " eventHeartbeat=" + eventHeartbeat.toMillis() + "ms maxTrackedCommands=" + maxTrackedCommands;
+  }
+}

@@ -1,0 +1,214 @@
+package io.virtflow.gateway;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.virtflow.gateway.command.CommandService;
+import io.virtflow.gateway.command.GatewayState;
+import io.virtflow.gateway.http.HttpApi;
+import io.virtflow.gateway.kafka.EventReaders;
+import io.virtflow.gateway.kafka.KafkaCommandSink;
+import io.virtflow.gateway.kafka.Projections;
+import io.virtflow.platform.health.Health;
+import io.virtflow.platform.kafka.KafkaSettings;
+import io.virtflow.platform.kafka.TopicAdmin;
+import io.virtflow.platform.vertx.Blocking;
+
+/**
+ * The gateway's one verticle. Start: create the shared topics, open the Kafka clients (all on a
+ * worker), rebuild the projections, and only once all three have caught up, listen for HTTP. Projections
+ * and HTTP handlers share this verticle's context, so the in-memory state needs no locks.
+ */
+final class GatewayVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
+  private static final long SWEEP_INTERVAL_MS = 1_000;
+
+  private final GatewayConfig config;
+  private final Clock clock;
+  private final Supplier<UUID> ids;
+  private final Health health = new Health("api-gateway");
+  private final String instance = UUID.randomUUID().toString().substring(0, 8);
+
+  private Blocking blocking;
+  private KafkaClients clients;
+  // Read by health checks and accessors from other threads.
+  private volatile KafkaCommandSink sink;
+  private volatile Projections projections;
+  private volatile HttpApi api;
+  private volatile HttpServer server;
+  private long sweepTimer = -1;
+
+  /** The Kafka clients, opened together on a worker. */
+  private record KafkaClients(Producer<String, byte[]> producer, Admin admin, List<Consumer<String, byte[]>> readers) {
+  }
+
+  GatewayVerticle(GatewayConfig config, Clock clock, Supplier<UUID> ids) {
+    this.config = config;
+    this.clock = clock;
+    this.ids = ids;
+    health.register("projections", () -> projections == null ? Health.Check.down("starting") : projections.check());
+    health.register("producer", () -> {
+      if (sink == null) {
+        return Health.Check.down("starting");
+      }
+      String failure = sink.lastSendFailure();
+      return failure == null ? Health.Check.up("last write acknowledged")
+          : Health.Check.down("last write failed: " + failure);
+    });
+  }
+
+  @Override
+  public Future<?> start() {
+    LOG.info("api-gateway starting: {}", config);
+    blocking = new Blocking(vertx, "virtflow-gateway-blocking", 4);
+    GatewayState state = new GatewayState(clock, config.hostDownAfter(), config.maxTrackedCommands());
+    return blocking.run(this::openKafka)
+        .compose(opened -> {
+          clients = opened;
+          sink = new KafkaCommandSink(vertx, context, opened.producer(), opened.admin(),
+              new TopicAdmin(config.bus()), config.bus().topics(), blocking);
+          Iterator<Consumer<String, byte[]>> readers = opened.readers().iterator();
+          return Projections.start(config.bus().topics(), state, clock, context, readers::next);
+        })
+        .compose(p -> {
+          projections = p;
+          sweepTimer = vertx.setPeriodic(SWEEP_INTERVAL_MS, t -> state.sweep());
+          CommandService service = new CommandService(state, sink, ids, config.commandDeadline());
+          api = new HttpApi(new HttpApi.Parts(vertx, context, state, service,
+              new EventReaders(config.bus().bootstrap(), config.bus().topics().vmEvents(), blocking), health,
+              config.maxBodyBytes(), config.maxWait(), config.maxEventStreams(), config.eventHeartbeat()));
+          return vertx.createHttpServer().requestHandler(api.router()).listen(config.httpPort(), config.httpHost());
+        })
+        .<Void>compose(s -> {
+          server = s;
+          LOG.info("api-gateway serving on {}:{}", config.httpHost(), s.actualPort());
+          return Future.succeededFuture();
+        })
+        .recover(e -> {
+          LOG.error("api-gateway failed to start: {}", e.toString());
+          return shutdown().transform(x -> Future.failedFuture(e));
+        });
+  }
+
+  @Override
+  public Future<?> stop() {
+    return shutdown();
+  }
+
+  int httpPort() {
+    return server == null ? -1 : server.actualPort();
+  }
+
+  Health health() {
+    return health;
+  }
+
+  int openEventStreams() {
+    return api == null ? 0 : api.openEventStreams();
+  }
+
+  private KafkaClients openKafka() {
+    try {
+      return openKafkaClients();
+    } catch (RuntimeException e) {
+      Throwable root = e;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      throw new IllegalStateException("cannot use the Kafka bus at " + config.bus().bootstrap() + ": " + root, e);
+    }
+  }
+
+  private KafkaClients openKafkaClients() {
+    String bootstrap = config.bus().bootstrap();
+    // Start-up waits for the bus with the platform's patient admin settings, then lets that client go.
+    try (Admin startup = Admin.create(KafkaSettings.admin(bootstrap, "api-gateway-init-" + instance))) {
+      new TopicAdmin(config.bus()).ensureSharedTopics(startup);
+    }
+    Map<String, Object> adminProps = KafkaSettings.admin(bootstrap, "api-gateway-" + instance);
+    // A host topic is created on the request path: give up within the command write budget.
+    int budget = (int) Math.max(1_000, config.sendTimeout().toMillis());
+    adminProps.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, budget);
+    adminProps.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, budget);
+    List<AutoCloseable> opened = new ArrayList<>();
+    try {
+      Admin admin = Admin.create(adminProps);
+      opened.add(admin);
+      Producer<String, byte[]> producer = new KafkaProducer<>(KafkaSettings.producer(bootstrap,
+          "api-gateway-" + instance, config.sendTimeout().toMillis()));
+      opened.add(producer);
+      List<Consumer<String, byte[]>> readers = new ArrayList<>();
+      for (String name : List.of("vm-state", "host-status", "command-status")) {
+        Consumer<String, byte[]> c = new KafkaConsumer<>(KafkaSettings.reader(bootstrap,
+            "api-gateway-" + instance + "-" + name));
+        opened.add(c);
+        readers.add(c);
+      }
+      return new KafkaClients(producer, admin, readers);
+    } catch (RuntimeException e) {
+      opened.forEach(GatewayVerticle::closeQuietly);
+      throw e;
+    }
+  }
+
+  private Future<Void> shutdown() {
+    if (sweepTimer >= 0) {
+      vertx.cancelTimer(sweepTimer);
+      sweepTimer = -1;
+    }
+    Future<Void> http = server == null ? Future.succeededFuture() : server.close();
+    Future<Void> streams = api == null ? Future.succeededFuture() : api.closeEventStreams();
+    return Future.join(http, streams)
+        .transform(x -> projections == null ? Future.succeededFuture() : projections.stop())
+        .transform(x -> closeClients())
+        .transform(x -> {
+          if (sink != null) {
+            sink.close();
+          }
+          if (blocking != null) {
+            blocking.close();
+          }
+          LOG.info("api-gateway stopped");
+          return Future.<Void>succeededFuture();
+        });
+  }
+
+  private Future<Void> closeClients() {
+    KafkaClients c = clients;
+    if (c == null) {
+      return Future.succeededFuture();
+    }
+    clients = null;
+    return blocking.run(() -> {
+      // The producer flushes what it holds (ACCEPTED statuses) before it goes.
+      c.producer().close(java.time.Duration.ofSeconds(5));
+      c.admin().close(java.time.Duration.ofSeconds(2));
+      return (Void) null;
+    });
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      LOG.debug("close: {}", e.toString());
+    }
+  }
+}

@@ -1,0 +1,179 @@
+package io.virtflow.gateway.command;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.vertx.core.Future;
+import io.virtflow.gateway.domain.CommandDraft;
+import io.virtflow.gateway.domain.CommandTrack;
+import io.virtflow.gateway.domain.DefineSpec;
+import io.virtflow.gateway.domain.DomainRules;
+import io.virtflow.gateway.domain.IdempotencyLedger;
+import io.virtflow.gateway.domain.Operation;
+import io.virtflow.gateway.domain.Phase;
+import io.virtflow.gateway.domain.Placement;
+import io.virtflow.gateway.domain.Refusal;
+import io.virtflow.gateway.domain.StatusUpdate;
+import io.virtflow.gateway.domain.Submission;
+import io.virtflow.schema.Topics;
+
+/**
+ * The one command path (DESIGN §5: HTTP and the {@code virtflow.commands} topic are two doors into it):
+ * idempotency, validation, resolution of the domain and its host, placement, then the write on the
+ * host's topic; only once Kafka acknowledged it the ACCEPTED status is written and the command counts
+ * as accepted. A refusal or a failed write leaves nothing behind.
+ *
+ * <p>Runs on the gateway verticle's context, with {@link GatewayState}.
+ */
+public final class CommandService {
+  private static final Logger LOG = LoggerFactory.getLogger(CommandService.class);
+
+  private final GatewayState state;
+  private final CommandSink sink;
+  private final Supplier<UUID> ids;
+  private final Duration defaultDeadline;
+  private final Map<String, InFlight> inFlight = new HashMap<>();
+
+  private record InFlight(String requestHash, Future<Accepted> answer) {
+  }
+
+  /** A command resolved and ready to publish, with what to undo if publishing fails. */
+  private record Prepared(CommandDraft draft, boolean pendingDefine) {
+  }
+
+  public CommandService(GatewayState state, CommandSink sink, Supplier<UUID> ids, Duration defaultDeadline) {
+    this.state = state;
+    this.sink = sink;
+    this.ids = ids;
+    this.defaultDeadline = defaultDeadline;
+  }
+
+  public Duration defaultDeadline() {
+    return defaultDeadline;
+  }
+
+  public Future<Accepted> submit(Submission s) {
+    if (s.idempotencyKey() == null) {
+      return carryOut(s);
+    }
+    String slot = s.principal() + '\u0000' + s.idempotencyKey();
+    InFlight running = inFlight.get(slot);
+    if (running != null) {
+      // The same key is being carried out right now: share its outcome (accepted or not), never publish twice.
+      return running.requestHash().equals(s.requestHash())
+          ? running.answer().map(Accepted::asReplay)
+          : Future.failedFuture(Refusal.keyReused(s.idempotencyKey()));
+    }
+    IdempotencyLedger.Decision decision = state.ledger().decide(s.principal(), s.idempotencyKey(), s.requestHash());
+    if (decision instanceof IdempotencyLedger.Decision.Replay replay) {
+      return Future.succeededFuture(new Accepted(replay.original().commandId(), replay.original().domainId(), true));
+    }
+    if (decision instanceof IdempotencyLedger.Decision.Conflict) {
+      return Future.failedFuture(Refusal.keyReused(s.idempotencyKey()));
+    }
+    Future<Accepted> answer = carryOut(s);
+    if (!answer.isComplete()) {
+      inFlight.put(slot, new InFlight(s.requestHash(), answer));
+      answer.onComplete(ar -> inFlight.remove(slot));
+    }
+    return answer;
+  }
+
+  private Future<Accepted> carryOut(Submission s) {
+    Prepared p;
+    try {
+      p = prepare(s);
+    } catch (Refusal r) {
+      return Future.failedFuture(r);
+    }
+    CommandDraft d = p.draft();
+    return sink.ensureHostTopic(d.hostId())
+        .compose(v -> sink.publish(d))
+        .transform(ar -> ar.succeeded() ? Future.succeededFuture(accepted(p)) : Future.failedFuture(notTaken(p, ar.cause())));
+  }
+
+  private Prepared prepare(Submission s) {
+    // Kafka timestamps are milliseconds: so are ours, and a status read back equals the one kept.
+    Instant now = state.clock().instant().truncatedTo(ChronoUnit.MILLIS);
+    Duration timeout = s.timeout() == null || s.timeout().compareTo(defaultDeadline) > 0 ? defaultDeadline : s.timeout();
+    Instant deadline = now.plus(timeout);
+    String commandId = ids.get().toString();
+    Operation op = s.operation();
+    if (op instanceof Operation.Define define) {
+      DefineSpec spec = define.spec();
+      DomainRules.checkDefine(spec);
+      if (state.domains().nameTaken(spec.name()) || state.pending().nameTaken(spec.name())) {
+        throw Refusal.conflict("domain name '" + spec.name() + "' is already in use");
+      }
+      String hostId = hostFor(spec);
+      String domainId = ids.get().toString();
+      state.pending().reserve(commandId, domainId, spec.name(), hostId, spec.memoryMiB(), deadline);
+      return new Prepared(draft(s, commandId, domainId, hostId, now, deadline), true);
+    }
+    if (op instanceof Operation.Cancel cancel) {
+      CommandTrack target = state.commands().find(cancel.targetCommandId())
+          .orElseThrow(() -> Refusal.unknownCommand(cancel.targetCommandId()));
+      if (target.terminal()) {
+        throw Refusal.conflict("command " + target.commandId() + " already ended " + target.phase()
+            + "; there is nothing to cancel");
+      }
+      if (target.hostId() == null || target.domainId() == null) {
+        throw Refusal.conflict("command " + target.commandId() + " has no known host yet");
+      }
+      return new Prepared(draft(s, commandId, target.domainId(), target.hostId(), now, deadline), false);
+    }
+    GatewayState.Target target = state.resolve(s.domainRef()).orElseThrow(() -> Refusal.noDomain(s.domainRef()));
+    // A DOWN host's commands are accepted all the same: they wait in its topic, under their deadline.
+    return new Prepared(draft(s, commandId, target.domainId(), target.hostId(), now, deadline), false);
+  }
+
+  private String hostFor(DefineSpec spec) {
+    if (spec.host() != null) {
+      if (!Topics.isValidHostId(spec.host())) {
+        throw Refusal.invalid("host", "'" + spec.host() + "' is not a host id");
+      }
+      state.hosts().find(spec.host()).orElseThrow(() -> Refusal.noHost(spec.host()));
+      return spec.host();
+    }
+    return Placement.choose(state.placementCandidates()).orElseThrow(Refusal::noHostUp);
+  }
+
+  private static CommandDraft draft(Submission s, String commandId, String domainId, String hostId, Instant now,
+      Instant deadline) {
+    return new CommandDraft(commandId, domainId, hostId, now, deadline, s.principal(), s.idempotencyKey(),
+        s.requestHash(), s.operation());
+  }
+
+  private Accepted accepted(Prepared p) {
+    CommandDraft d = p.draft();
+    if (p.pendingDefine()) {
+      state.pending().acknowledged(d.commandId());
+    }
+    Instant at = state.clock().instant().truncatedTo(ChronoUnit.MILLIS);
+    StatusUpdate status = new StatusUpdate(d.commandId(), d.domainId(), d.hostId(), d.operation().name(),
+        Phase.ACCEPTED, null, null, null, at, d.principal(), d.idempotencyKey(), d.requestHash());
+    state.statusReported(status);
+    sink.publishStatus(status).onFailure(e ->
+        // The command itself is durable and will run; only its ACCEPTED line is missing from the topic.
+        LOG.warn("command {} accepted, but its ACCEPTED status could not be written: {}", d.commandId(), e.toString()));
+    return new Accepted(d.commandId(), d.domainId(), false);
+  }
+
+  private Throwable notTaken(Prepared p, Throwable cause) {
+    if (p.pendingDefine()) {
+      state.pending().release(p.draft().commandId());
+    }
+    LOG.warn("command {} ({} on {}) not accepted: {}", p.draft().commandId(), p.draft().operation().name(),
+        p.draft().hostId(), cause.toString());
+    return new BusUnavailable("Kafka did not acknowledge the command (" + cause.getMessage()
+        + "); nothing was accepted, the request may be retried", cause);
+  }
+}

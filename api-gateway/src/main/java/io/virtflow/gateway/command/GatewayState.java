@@ -1,0 +1,155 @@
+package io.virtflow.gateway.command;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+import io.virtflow.gateway.domain.CommandBook;
+import io.virtflow.gateway.domain.CommandTrack;
+import io.virtflow.gateway.domain.DomainDirectory;
+import io.virtflow.gateway.domain.DomainRef;
+import io.virtflow.gateway.domain.DomainView;
+import io.virtflow.gateway.domain.HostDirectory;
+import io.virtflow.gateway.domain.HostView;
+import io.virtflow.gateway.domain.IdempotencyLedger;
+import io.virtflow.gateway.domain.PendingDefines;
+import io.virtflow.gateway.domain.Placement;
+import io.virtflow.gateway.domain.StatusUpdate;
+
+/**
+ * Everything the gateway knows, in memory: the projections of {@code vm.state}, {@code host.status} and
+ * {@code command.status}, the idempotency ledger derived from the latter, and the defines it accepted
+ * that the projections do not show yet. Not thread-safe: it lives on the gateway verticle's context,
+ * where both the Kafka readers and the HTTP handlers run.
+ */
+public final class GatewayState {
+  /** The principal of statuses that carry none (written before authentication existed). */
+  public static final String ANONYMOUS = "anonymous";
+
+  private final Clock clock;
+  private final Duration hostDownAfter;
+  private final DomainDirectory domains = new DomainDirectory();
+  private final HostDirectory hosts = new HostDirectory();
+  private final CommandBook commands;
+  private final IdempotencyLedger ledger;
+  private final PendingDefines pending = new PendingDefines();
+  private final Map<String, List<Consumer<CommandTrack>>> terminalWatchers = new HashMap<>();
+
+  /** A domain a command can be sent to: from the projection, or a define still pending. */
+  public record Target(String domainId, String name, String hostId) {
+  }
+
+  public GatewayState(Clock clock, Duration hostDownAfter, int maxTrackedCommands) {
+    this.clock = clock;
+    this.hostDownAfter = hostDownAfter;
+    this.commands = new CommandBook(maxTrackedCommands);
+    this.ledger = new IdempotencyLedger(maxTrackedCommands);
+  }
+
+  public void domainChanged(DomainView view) {
+    domains.upsert(view);
+  }
+
+  public void domainRemoved(String domainId) {
+    domains.remove(domainId);
+    pending.domainRemoved(domainId);
+  }
+
+  public void hostReported(HostView host) {
+    hosts.upsert(host);
+  }
+
+  /** Applies a command status; wakes whoever waits for the command to end. */
+  public CommandBook.Applied statusReported(StatusUpdate u) {
+    CommandBook.Applied applied = commands.apply(u);
+    CommandTrack track = applied.track();
+    if (track.idempotencyKey() != null && track.requestHash() != null) {
+      ledger.remember(track.principal() == null ? ANONYMOUS : track.principal(), track.idempotencyKey(),
+          track.requestHash(), track.commandId(), track.domainId());
+    }
+    if (applied.becameTerminal()) {
+      pending.ended(track.commandId(), track.phase() == io.virtflow.gateway.domain.Phase.SUCCEEDED, u.at());
+      List<Consumer<CommandTrack>> watchers = terminalWatchers.remove(track.commandId());
+      if (watchers != null) {
+        watchers.forEach(w -> w.accept(track));
+      }
+    }
+    return applied;
+  }
+
+  /**
+   * Calls {@code watcher} once when the command reaches a terminal status. Returns a handle that
+   * unregisters it (a long poll that timed out).
+   */
+  public Runnable onTerminal(String commandId, Consumer<CommandTrack> watcher) {
+    terminalWatchers.computeIfAbsent(commandId, k -> new ArrayList<>(1)).add(watcher);
+    return () -> terminalWatchers.computeIfPresent(commandId, (k, list) -> {
+      list.remove(watcher);
+      return list.isEmpty() ? null : list;
+    });
+  }
+
+  /** Forgets pending defines that are settled or expired. */
+  public void sweep() {
+    pending.sweep(clock.instant(), hostId -> hosts.find(hostId).map(HostView::heartbeatAt).orElse(null),
+        domains::contains);
+  }
+
+  /** The domain a {@code {domain}} reference names: id or name, projection first, then pending defines. */
+  public Optional<Target> resolve(String ref) {
+    Optional<DomainView> known = domains.find(ref);
+    if (known.isPresent()) {
+      DomainView d = known.get();
+      return Optional.of(new Target(d.domainId(), d.name(), d.hostId()));
+    }
+    Optional<PendingDefines.Pending> p = DomainRef.isUuid(ref)
+        ? pending.byDomainId(DomainRef.canonicalId(ref)) : pending.byName(ref);
+    return p.map(x -> new Target(x.domainId(), x.name(), x.hostId()));
+  }
+
+  public boolean hostUp(HostView h) {
+    return h.up(clock.instant(), hostDownAfter);
+  }
+
+  /** Memory placed on a host by this gateway that its last heartbeat does not show yet. */
+  public long reservedMiB(HostView h) {
+    return pending.reservedMiB(h.hostId(), h.heartbeatAt());
+  }
+
+  public List<Placement.Candidate> placementCandidates() {
+    List<Placement.Candidate> out = new ArrayList<>();
+    for (HostView h : hosts.all()) {
+      out.add(new Placement.Candidate(h.hostId(), hostUp(h), h.memoryMiB(), h.memoryMiBUsed(), reservedMiB(h)));
+    }
+    return out;
+  }
+
+  public DomainDirectory domains() {
+    return domains;
+  }
+
+  public HostDirectory hosts() {
+    return hosts;
+  }
+
+  public CommandBook commands() {
+    return commands;
+  }
+
+  public IdempotencyLedger ledger() {
+    return ledger;
+  }
+
+  public PendingDefines pending() {
+    return pending;
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+}

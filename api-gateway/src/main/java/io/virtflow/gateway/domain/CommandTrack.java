@@ -1,0 +1,134 @@
+package io.virtflow.gateway.domain;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * What is known of one command: its current status (the highest-ranked one seen; the first terminal
+ * status wins) and the history of every distinct status with its time, in rank order. Mutable, owned by
+ * one thread.
+ */
+public final class CommandTrack {
+
+  /** One status in the history. */
+  public record Step(Phase phase, Instant at) {
+  }
+
+  /** What applying an update did. */
+  public enum Outcome {
+    /** The status moved forward. */
+    ADVANCED,
+    /** A status older than the current one arrived late: recorded in the history only. */
+    LATE,
+    /** A duplicate, or a second terminal status: ignored. */
+    IGNORED
+  }
+
+  private final String commandId;
+  private String domainId;
+  private String hostId;
+  private String operation;
+  private String principal;
+  private String idempotencyKey;
+  private String requestHash;
+  private Phase phase;
+  private String code;
+  private String message;
+  private String domainState;
+  private Instant updatedAt;
+  private final List<Step> history = new ArrayList<>(4);
+
+  public CommandTrack(String commandId) {
+    this.commandId = commandId;
+  }
+
+  public Outcome apply(StatusUpdate u) {
+    fillIdentity(u);
+    if (phase == null || u.phase().rank() > phase.rank()) {
+      phase = u.phase();
+      code = u.code();
+      message = u.message();
+      domainState = u.domainState();
+      updatedAt = u.at();
+      record(u);
+      return Outcome.ADVANCED;
+    }
+    if (u.phase().rank() < phase.rank() && history.stream().noneMatch(s -> s.phase() == u.phase())) {
+      record(u);
+      return Outcome.LATE;
+    }
+    return Outcome.IGNORED;
+  }
+
+  private void record(StatusUpdate u) {
+    history.add(new Step(u.phase(), u.at()));
+    history.sort(Comparator.comparingInt(s -> s.phase().rank()));
+  }
+
+  private void fillIdentity(StatusUpdate u) {
+    domainId = domainId == null ? u.domainId() : domainId;
+    hostId = hostId == null ? u.hostId() : hostId;
+    operation = operation == null ? u.operation() : operation;
+    principal = principal == null ? u.principal() : principal;
+    idempotencyKey = idempotencyKey == null ? u.idempotencyKey() : idempotencyKey;
+    requestHash = requestHash == null ? u.requestHash() : requestHash;
+  }
+
+  public String commandId() {
+    return commandId;
+  }
+
+  public String domainId() {
+    return domainId;
+  }
+
+  public String hostId() {
+    return hostId;
+  }
+
+  public String operation() {
+    return operation;
+  }
+
+  public String principal() {
+    return principal;
+  }
+
+  public String idempotencyKey() {
+    return idempotencyKey;
+  }
+
+  public String requestHash() {
+    return requestHash;
+  }
+
+  public Phase phase() {
+    return phase;
+  }
+
+  public boolean terminal() {
+    return phase != null && phase.terminal();
+  }
+
+  public String code() {
+    return code;
+  }
+
+  public String message() {
+    return message;
+  }
+
+  public String domainState() {
+    return domainState;
+  }
+
+  public Instant updatedAt() {
+    return updatedAt;
+  }
+
+  public List<Step> history() {
+    return List.copyOf(history);
+  }
+}

@@ -1,0 +1,17 @@
+package io.virtflow.gateway.domain;
+
+import java.time.Instant;
+import java.util.List;
+
+/** The latest full state of one domain, as its host agent published it. */
+public record DomainView(String domainId, String name, String hostId, String state, String reason, int vcpus,
+    long memoryMiB, List<Disk> disks, int snapshotCount, long version, String principal, Instant updatedAt) {
+
+  /** One disk: the file in use now ({@code path}) may be an overlay after snapshots. */
+  public record Disk(String target, int sizeGiB, String format, String path) {
+  }
+
+  public DomainView {
+    disks = List.copyOf(disks);
+  }
+}

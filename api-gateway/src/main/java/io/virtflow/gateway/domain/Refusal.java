@@ -1,0 +1,80 @@
+package io.virtflow.gateway.domain;
+
+import java.util.Objects;
+
+/**
+ * A request refused before anything was touched: nothing reaches Kafka. The {@link Kind} says what
+ * sort of refusal it is (the HTTP adapter turns it into a status), the {@link FailureCode} is what a
+ * client matches on, and {@link #field()} names the offending input when there is one.
+ */
+public final class Refusal extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  /** What sort of refusal this is. */
+  public enum Kind {
+    /** The request itself is malformed or out of range. */
+    INVALID,
+    /** It names something that does not exist. */
+    NOT_FOUND,
+    /** It contradicts the current state (a name in use, a command already finished). */
+    CONFLICT,
+    /** An idempotency key already used for a different request. */
+    KEY_REUSED,
+    /** Nothing can carry it out now (no host is up). */
+    UNAVAILABLE
+  }
+
+  private final Kind kind;
+  private final FailureCode code;
+  private final String field;
+
+  public Refusal(Kind kind, FailureCode code, String field, String message) {
+    super(Objects.requireNonNull(message), null, false, false);
+    this.kind = Objects.requireNonNull(kind);
+    this.code = Objects.requireNonNull(code);
+    this.field = field;
+  }
+
+  public static Refusal invalid(String field, String message) {
+    return new Refusal(Kind.INVALID, FailureCode.INVALID_ARG, field, field == null ? message : field + ": " + message);
+  }
+
+  public static Refusal noDomain(String ref) {
+    return new Refusal(Kind.NOT_FOUND, FailureCode.NO_DOMAIN, null, "no domain with id or name '" + ref + "'");
+  }
+
+  public static Refusal noHost(String hostId) {
+    return new Refusal(Kind.NOT_FOUND, FailureCode.NO_HOST, "host", "no host '" + hostId + "' has ever reported");
+  }
+
+  public static Refusal unknownCommand(String commandId) {
+    return new Refusal(Kind.NOT_FOUND, FailureCode.INVALID_ARG, null, "no command with id '" + commandId + "'");
+  }
+
+  public static Refusal conflict(String message) {
+    return new Refusal(Kind.CONFLICT, FailureCode.OPERATION_INVALID, null, message);
+  }
+
+  public static Refusal keyReused(String key) {
+    return new Refusal(Kind.KEY_REUSED, FailureCode.INVALID_ARG, "Idempotency-Key",
+        "Idempotency-Key '" + key + "' was already used for a different request");
+  }
+
+  public static Refusal noHostUp() {
+    return new Refusal(Kind.UNAVAILABLE, FailureCode.HOST_UNAVAILABLE, null,
+        "no host is UP to place the domain on; nothing was accepted");
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  public FailureCode code() {
+    return code;
+  }
+
+  /** The offending input (a JSON field, a query parameter, a header), or null. */
+  public String field() {
+    return field;
+  }
+}

@@ -1,0 +1,139 @@
+package io.virtflow.gateway.http;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.vertx.ext.web.RoutingContext;
+import io.virtflow.gateway.command.Accepted;
+import io.virtflow.gateway.command.CommandService;
+import io.virtflow.gateway.command.GatewayState;
+import io.virtflow.gateway.domain.DefineSpec;
+import io.virtflow.gateway.domain.DiskSpec;
+import io.virtflow.gateway.domain.DomainRef;
+import io.virtflow.gateway.domain.Operation;
+import io.virtflow.gateway.domain.RequestFingerprint;
+import io.virtflow.gateway.domain.Submission;
+
+/**
+ * The state-changing calls: define, the lifecycle operations, undefine and cancel. Each reads its input
+ * strictly, then hands one {@link Submission} to the {@link CommandService}, and answers 202 once the
+ * command is durably in Kafka.
+ */
+final class CommandRoutes {
+  static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+  static final String REPLAYED = "Idempotent-Replayed";
+  private static final int KEY_MAX = 255;
+  private static final String TIMEOUT_MS = "timeoutMs";
+  private static final Set<String> DEFINE_FIELDS = Set.of("name", "host", "vcpus", "memoryMiB", "disks");
+  private static final Set<String> DISK_FIELDS = Set.of("target", "sizeGiB");
+
+  private final CommandService service;
+
+  CommandRoutes(CommandService service) {
+    this.service = service;
+  }
+
+  void define(RoutingContext ctx) {
+    ObjectNode body = JsonInput.object(ctx.body().buffer(), true);
+    JsonInput.onlyFields(body, "", DEFINE_FIELDS);
+    String name = JsonInput.string(body, "", "name", true);
+    String host = JsonInput.string(body, "", "host", false);
+    long vcpus = JsonInput.integer(body, "", "vcpus", true);
+    long memory = JsonInput.integer(body, "", "memoryMiB", true);
+    List<DiskSpec> disks = new ArrayList<>();
+    ArrayNode diskNodes = JsonInput.array(body, "", "disks", false);
+    if (diskNodes != null) {
+      for (int i = 0; i < diskNodes.size(); i++) {
+        ObjectNode disk = JsonInput.element(diskNodes, "disks", i);
+        String prefix = "disks[" + i + "].";
+        JsonInput.onlyFields(disk, prefix, DISK_FIELDS);
+        disks.add(new DiskSpec(JsonInput.string(disk, prefix, "target", true),
+            JsonInput.integer(disk, prefix, "sizeGiB", true)));
+      }
+    }
+    submit(ctx, new Operation.Define(new DefineSpec(name, host, vcpus, memory, disks)), null, body, Set.of(TIMEOUT_MS));
+  }
+
+  void start(RoutingContext ctx) {
+    ObjectNode body = JsonInput.object(ctx.body().buffer(), false);
+    boolean paused = false;
+    if (body != null) {
+      JsonInput.onlyFields(body, "", Set.of("paused"));
+      Boolean p = JsonInput.bool(body, "", "paused", false);
+      paused = p != null && p;
+    }
+    submit(ctx, new Operation.Start(paused), ctx.pathParam("domain"), body, Set.of(TIMEOUT_MS));
+  }
+
+  void lifecycle(RoutingContext ctx, Operation.Lifecycle.Kind kind) {
+    ObjectNode body = JsonInput.object(ctx.body().buffer(), false);
+    if (body != null) {
+      JsonInput.onlyFields(body, "", Set.of());
+    }
+    submit(ctx, new Operation.Lifecycle(kind), ctx.pathParam("domain"), body, Set.of(TIMEOUT_MS));
+  }
+
+  void undefine(RoutingContext ctx) {
+    Params.only(ctx, Set.of(TIMEOUT_MS, "force", "snapshotsMetadata", "removeStorage"));
+    Operation op = new Operation.Undefine(Params.flag(ctx, "force"), Params.flag(ctx, "snapshotsMetadata"),
+        Params.flag(ctx, "removeStorage"));
+    submit(ctx, op, ctx.pathParam("domain"), null,
+        Set.of(TIMEOUT_MS, "force", "snapshotsMetadata", "removeStorage"));
+  }
+
+  void cancel(RoutingContext ctx) {
+    String target = ctx.pathParam("id");
+    if (!DomainRef.isUuid(target)) {
+      throw ApiError.badParameter("id", "'" + target + "' is not a command id (a UUID)");
+    }
+    ObjectNode body = JsonInput.object(ctx.body().buffer(), false);
+    if (body != null) {
+      JsonInput.onlyFields(body, "", Set.of());
+    }
+    submit(ctx, new Operation.Cancel(DomainRef.canonicalId(target)), null, body, Set.of(TIMEOUT_MS));
+  }
+
+  private void submit(RoutingContext ctx, Operation op, String domainRef, ObjectNode body, Set<String> params) {
+    Params.only(ctx, params);
+    Long timeoutMs = Params.number(ctx, TIMEOUT_MS, 1, service.defaultDeadline().toMillis());
+    String key = idempotencyKey(ctx);
+    String hash = RequestFingerprint.of(ctx.request().method().name(), ctx.request().path(), Params.sorted(ctx),
+        JsonInput.canonical(body));
+    Submission s = new Submission(GatewayState.ANONYMOUS, op, domainRef, key, hash,
+        timeoutMs == null ? null : Duration.ofMillis(timeoutMs));
+    service.submit(s).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+        return;
+      }
+      Accepted a = ar.result();
+      ctx.response().setStatusCode(202)
+          .putHeader("Content-Type", "application/json")
+          .putHeader("Location", "/v1/commands/" + a.commandId());
+      if (a.replayed()) {
+        ctx.response().putHeader(REPLAYED, "true");
+      }
+      ctx.response().end(Renderings.accepted(a).encode());
+    });
+  }
+
+  private static String idempotencyKey(RoutingContext ctx) {
+    List<String> all = ctx.request().headers().getAll(IDEMPOTENCY_KEY);
+    if (all.isEmpty()) {
+      return null;
+    }
+    if (all.size() > 1) {
+      throw ApiError.badParameter(IDEMPOTENCY_KEY, "given more than once");
+    }
+    String key = all.get(0);
+    if (key.isEmpty() || key.length() > KEY_MAX || !key.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+      throw ApiError.badParameter(IDEMPOTENCY_KEY, "must be 1 to " + KEY_MAX + " visible ASCII characters");
+    }
+    return key;
+  }
+}

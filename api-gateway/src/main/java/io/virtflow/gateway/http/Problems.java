@@ -1,0 +1,83 @@
+package io.virtflow.gateway.http;
+
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.virtflow.gateway.command.BusUnavailable;
+import io.virtflow.gateway.domain.FailureCode;
+import io.virtflow.gateway.domain.Refusal;
+
+/**
+ * Errors as RFC 9457 {@code application/problem+json}: {@code type}, {@code title}, {@code status},
+ * {@code detail}, plus {@code code} (a DESIGN §4 failure code) and, when one input is at fault,
+ * {@code field}. Every failure of a route ends here; anything unexpected is a 500 INTERNAL whose cause
+ * is logged, not shown.
+ */
+public final class Problems {
+  private static final Logger LOG = LoggerFactory.getLogger(Problems.class);
+  public static final String CONTENT_TYPE = "application/problem+json";
+
+  private static final Map<Integer, String> TITLES = Map.of(
+      400, "Invalid request",
+      404, "Not found",
+      405, "Method not allowed",
+      409, "Conflict with the current state",
+      413, "Request body too large",
+      422, "Idempotency key reused for a different request",
+      500, "Internal error",
+      503, "Service unavailable");
+
+  private Problems() {
+  }
+
+  public static void send(HttpServerResponse response, int status, FailureCode code, String field, String detail) {
+    if (response.headWritten() || response.closed()) {
+      return;
+    }
+    JsonObject body = new JsonObject()
+        .put("type", "urn:virtflow:error:" + code.name())
+        .put("title", TITLES.getOrDefault(status, "Error"))
+        .put("status", status)
+        .put("detail", detail)
+        .put("code", code.name());
+    if (field != null) {
+      body.put("field", field);
+    }
+    response.setStatusCode(status).putHeader("Content-Type", CONTENT_TYPE).end(body.encode());
+  }
+
+  /** The failure handler of every route. */
+  public static void handleFailure(RoutingContext ctx) {
+    Throwable failure = ctx.failure();
+    HttpServerResponse response = ctx.response();
+    if (failure instanceof Refusal r) {
+      send(response, statusOf(r.kind()), r.code(), r.field(), r.getMessage());
+    } else if (failure instanceof ApiError e) {
+      send(response, e.status(), e.code(), e.field(), e.getMessage());
+    } else if (failure instanceof BusUnavailable e) {
+      send(response, 503, FailureCode.INTERNAL, null, e.getMessage());
+    } else if (failure == null && ctx.statusCode() == 413) {
+      send(response, 413, FailureCode.INVALID_ARG, null, "the request body exceeds the limit of this gateway");
+    } else if (failure == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+      send(response, ctx.statusCode(), FailureCode.INVALID_ARG, null, "the request cannot be read");
+    } else {
+      LOG.error("{} {} failed", ctx.request().method(), ctx.request().path(), failure);
+      send(response, 500, FailureCode.INTERNAL, null, "internal error; the gateway log has the details");
+    }
+  }
+
+  static int statusOf(Refusal.Kind kind) {
+    return switch (kind) {
+      case INVALID -> 400;
+      case NOT_FOUND -> 404;
+      case CONFLICT -> 409;
+      case KEY_REUSED -> 422;
+      case UNAVAILABLE -> 503;
+    };
+  }
+}

@@ -1,0 +1,121 @@
+package io.virtflow.gateway.http;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.virtflow.gateway.command.GatewayState;
+import io.virtflow.gateway.domain.CommandTrack;
+import io.virtflow.gateway.domain.DomainRef;
+import io.virtflow.gateway.domain.DomainView;
+import io.virtflow.gateway.domain.HostView;
+import io.virtflow.gateway.domain.PendingDefines;
+import io.virtflow.gateway.domain.Refusal;
+import io.virtflow.platform.health.Health;
+import io.virtflow.schema.SchemaSet;
+
+/** The reads: domains, hosts, command status (with long poll), the schema set, health. */
+final class QueryRoutes {
+  private final Vertx vertx;
+  private final GatewayState state;
+  private final Duration maxWait;
+  private final Health health;
+  private final String schemas;
+
+  QueryRoutes(Vertx vertx, GatewayState state, Duration maxWait, Health health) {
+    this.vertx = vertx;
+    this.state = state;
+    this.maxWait = maxWait;
+    this.health = health;
+    JsonObject files = new JsonObject();
+    SchemaSet.files().forEach(files::put);
+    this.schemas = files.encode();
+  }
+
+  void domains(RoutingContext ctx) {
+    Params.only(ctx, Set.of());
+    JsonArray out = new JsonArray();
+    for (DomainView d : state.domains().all()) {
+      out.add(Renderings.domain(d));
+    }
+    for (PendingDefines.Pending p : state.pending().all()) {
+      if (p.acknowledged() && !state.domains().contains(p.domainId())) {
+        out.add(Renderings.pendingDomain(p));
+      }
+    }
+    json(ctx, new JsonObject().put("domains", out));
+  }
+
+  void domain(RoutingContext ctx) {
+    Params.only(ctx, Set.of());
+    String ref = ctx.pathParam("domain");
+    Optional<DomainView> known = state.domains().find(ref);
+    if (known.isPresent()) {
+      json(ctx, Renderings.domain(known.get()));
+      return;
+    }
+    Optional<PendingDefines.Pending> pending = DomainRef.isUuid(ref)
+        ? state.pending().byDomainId(DomainRef.canonicalId(ref)) : state.pending().byName(ref);
+    json(ctx, Renderings.pendingDomain(pending.orElseThrow(() -> Refusal.noDomain(ref))));
+  }
+
+  void hosts(RoutingContext ctx) {
+    Params.only(ctx, Set.of());
+    JsonArray out = new JsonArray();
+    for (HostView h : state.hosts().all()) {
+      out.add(Renderings.host(h, state.hostUp(h), state.reservedMiB(h)));
+    }
+    json(ctx, new JsonObject().put("hosts", out));
+  }
+
+  /** The command's status; with {@code waitMs}, answers as soon as it is terminal or when the wait is over. */
+  void command(RoutingContext ctx) {
+    Params.only(ctx, Set.of("waitMs"));
+    String id = ctx.pathParam("id");
+    if (!DomainRef.isUuid(id)) {
+      throw ApiError.badParameter("id", "'" + id + "' is not a command id (a UUID)");
+    }
+    Long waitMs = Params.number(ctx, "waitMs", 0, Long.MAX_VALUE);
+    long wait = waitMs == null ? 0 : Math.min(waitMs, maxWait.toMillis());
+    CommandTrack track = state.commands().find(DomainRef.canonicalId(id))
+        .orElseThrow(() -> Refusal.unknownCommand(id));
+    if (track.terminal() || wait == 0) {
+      json(ctx, Renderings.command(track));
+      return;
+    }
+    // Long poll: nothing blocks; whichever comes first, the terminal status or the timer, answers.
+    long[] timer = new long[1];
+    Runnable unwatch = state.onTerminal(track.commandId(), t -> {
+      vertx.cancelTimer(timer[0]);
+      json(ctx, Renderings.command(t));
+    });
+    timer[0] = vertx.setTimer(wait, t -> {
+      unwatch.run();
+      json(ctx, Renderings.command(track));
+    });
+    ctx.response().closeHandler(v -> {
+      vertx.cancelTimer(timer[0]);
+      unwatch.run();
+    });
+  }
+
+  void schemas(RoutingContext ctx) {
+    ctx.response().putHeader("Content-Type", "application/json").end(schemas);
+  }
+
+  void health(RoutingContext ctx) {
+    ctx.response().setStatusCode(health.isUp() ? 200 : 503).putHeader("Content-Type", "application/json")
+        .end(health.report().encode());
+  }
+
+  private static void json(RoutingContext ctx, JsonObject body) {
+    if (ctx.response().closed() || ctx.response().ended()) {
+      return;
+    }
+    ctx.response().putHeader("Content-Type", "application/json").end(body.encode());
+  }
+}

@@ -1,0 +1,113 @@
+package io.virtflow.gateway.http;
+
+import java.time.Instant;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.virtflow.gateway.command.Accepted;
+import io.virtflow.gateway.domain.CommandTrack;
+import io.virtflow.gateway.domain.DomainView;
+import io.virtflow.gateway.domain.HostView;
+import io.virtflow.gateway.domain.PendingDefines;
+import io.virtflow.schema.DomainEvent;
+
+/** The JSON documents of the HTTP API. Times are ISO-8601 UTC strings. */
+final class Renderings {
+  private Renderings() {
+  }
+
+  static JsonObject accepted(Accepted a) {
+    return new JsonObject().put("commandId", a.commandId()).put("domainId", a.domainId()).put("status", "ACCEPTED");
+  }
+
+  static JsonObject domain(DomainView d) {
+    JsonArray disks = new JsonArray();
+    for (DomainView.Disk disk : d.disks()) {
+      disks.add(new JsonObject().put("target", disk.target()).put("sizeGiB", disk.sizeGiB())
+          .put("format", disk.format()).put("path", disk.path()));
+    }
+    return new JsonObject()
+        .put("domainId", d.domainId())
+        .put("name", d.name())
+        .put("host", d.hostId())
+        .put("state", d.state())
+        .put("reason", d.reason())
+        .put("vcpus", d.vcpus())
+        .put("memoryMiB", d.memoryMiB())
+        .put("disks", disks)
+        .put("snapshotCount", d.snapshotCount())
+        .put("version", d.version())
+        .put("updatedAt", time(d.updatedAt()))
+        .put("pending", false);
+  }
+
+  /** A define accepted but not yet carried out: addressable, with no state yet. */
+  static JsonObject pendingDomain(PendingDefines.Pending p) {
+    return new JsonObject()
+        .put("domainId", p.domainId())
+        .put("name", p.name())
+        .put("host", p.hostId())
+        .put("state", null)
+        .put("reason", null)
+        .put("memoryMiB", p.memoryMiB())
+        .put("disks", new JsonArray())
+        .put("snapshotCount", 0)
+        .put("version", 0)
+        .put("updatedAt", null)
+        .put("pending", true)
+        .put("commandId", p.commandId());
+  }
+
+  static JsonObject host(HostView h, boolean up, long reservedMiB) {
+    return new JsonObject()
+        .put("hostId", h.hostId())
+        .put("status", up ? "UP" : "DOWN")
+        .put("capacity", new JsonObject().put("vcpus", h.vcpus()).put("memoryMiB", h.memoryMiB()))
+        .put("memoryMiBUsed", h.memoryMiBUsed())
+        .put("memoryMiBFree", h.freeMiB())
+        .put("memoryMiBReserved", reservedMiB)
+        .put("domainCount", h.domainCount())
+        .put("queuedCommands", h.queuedCommands())
+        .put("driver", h.driver())
+        .put("agentEpoch", h.agentEpoch())
+        .put("startedAt", time(h.startedAt()))
+        .put("lastHeartbeat", time(h.heartbeatAt()));
+  }
+
+  static JsonObject command(CommandTrack t) {
+    JsonArray history = new JsonArray();
+    for (CommandTrack.Step step : t.history()) {
+      history.add(new JsonObject().put("status", step.phase().name()).put("at", time(step.at())));
+    }
+    return new JsonObject()
+        .put("commandId", t.commandId())
+        .put("domainId", t.domainId())
+        .put("hostId", t.hostId())
+        .put("operation", t.operation())
+        .put("status", t.phase().name())
+        .put("terminal", t.terminal())
+        .put("code", t.code())
+        .put("message", t.message())
+        .put("domainState", t.domainState())
+        .put("updatedAt", time(t.updatedAt()))
+        .put("history", history);
+  }
+
+  static JsonObject event(DomainEvent e) {
+    return new JsonObject()
+        .put("eventId", e.getEventId())
+        .put("domainId", e.getDomainId())
+        .put("domainName", e.getDomainName())
+        .put("hostId", e.getHostId())
+        .put("type", e.getType().name())
+        .put("detail", e.getDetail().name())
+        .put("state", e.getState().name())
+        .put("reason", e.getReason().name())
+        .put("at", time(e.getAt()))
+        .put("commandId", e.getCommandId());
+  }
+
+  private static String time(Instant t) {
+    return t == null ? null : t.toString();
+  }
+}

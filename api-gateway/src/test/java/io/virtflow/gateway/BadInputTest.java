@@ -1,0 +1,253 @@
+package io.virtflow.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import io.vertx.core.json.JsonObject;
+import io.virtflow.platform.config.BusConfig;
+import io.virtflow.platform.testing.KafkaFixture;
+
+/**
+ * Bad input gets a clear problem document naming the field, and nothing reaches any command topic.
+ * This gateway's bus has no host that ever sent a heartbeat; one domain ("taken") exists.
+ */
+class BadInputTest {
+  private static BusConfig bus;
+  private static TestAgent stateOnly;
+  private static RunningGateway gw;
+  private static final String UUID_NAME = "123e4567-e89b-12d3-a456-426614174000";
+
+  @BeforeAll
+  static void setUp() {
+    bus = KafkaFixture.freshBus();
+    stateOnly = TestAgent.start(bus, KafkaFixture.admin(), "hx");
+    stateOnly.existingDomain("taken");
+    gw = RunningGateway.start(bus, Map.of(GatewayConfig.MAX_BODY_BYTES, "2048"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> gw.get("/v1/domains/taken").status() == 200);
+  }
+
+  @AfterAll
+  static void tearDown() {
+    gw.close();
+    stateOnly.close();
+  }
+
+  @AfterEach
+  void nothingReachedKafka() throws Exception {
+    assertThat(recordsOnCommandTopics()).isZero();
+  }
+
+  private static long recordsOnCommandTopics() throws Exception {
+    var admin = KafkaFixture.admin();
+    Set<String> topics = admin.listTopics().names().get(10, TimeUnit.SECONDS).stream()
+        .filter(t -> t.startsWith(bus.topics().namespace() + ".host.") || t.equals(bus.topics().commandStatus())
+            || t.equals(bus.topics().commands()))
+        .collect(Collectors.toSet());
+    assertThat(topics).contains(bus.topics().hostCommands("hx"), bus.topics().commandStatus());
+    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+    admin.describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS).forEach((name, d) ->
+        d.partitions().forEach(p -> latest.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
+    return admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS).values().stream()
+        .mapToLong(o -> o.offset()).sum();
+  }
+
+  private static String define(String name, String vcpus, String memory, String disks) {
+    return "{\"name\":" + name + ",\"vcpus\":" + vcpus + ",\"memoryMiB\":" + memory
+        + (disks == null ? "" : ",\"disks\":" + disks) + "}";
+  }
+
+  private static String named(String jsonName) {
+    return define(jsonName, "1", "512", null);
+  }
+
+  static Stream<Arguments> badDefines() {
+    String seventeen = Stream.of("abcdefghijklmnopq".split("")).map(c -> "{\"target\":\"vd" + c + "\",\"sizeGiB\":1}")
+        .collect(Collectors.joining(",", "[", "]"));
+    return Stream.of(
+        Arguments.of("empty body", "", "body"),
+        Arguments.of("malformed JSON", "{\"name\":", "body"),
+        Arguments.of("not an object", "[1,2]", "body"),
+        Arguments.of("a string", "\"web\"", "body"),
+        Arguments.of("duplicate key", "{\"name\":\"a\",\"name\":\"b\",\"vcpus\":1,\"memoryMiB\":512}", "body"),
+        Arguments.of("trailing data", named("\"a\"") + " {}", "body"),
+        Arguments.of("invalid UTF-8 escape", "{\"name\":\"\\x\"}", "body"),
+        Arguments.of("name is a number", named("5"), "name"),
+        Arguments.of("vcpus is a string", define("\"a\"", "\"2\"", "512", null), "vcpus"),
+        Arguments.of("vcpus is a fraction", define("\"a\"", "2.5", "512", null), "vcpus"),
+        Arguments.of("memory is a boolean", define("\"a\"", "1", "true", null), "memoryMiB"),
+        Arguments.of("disks is an object", define("\"a\"", "1", "512", "{}"), "disks"),
+        Arguments.of("a disk is a number", define("\"a\"", "1", "512", "[1]"), "disks[0]"),
+        Arguments.of("disk size is a string", define("\"a\"", "1", "512", "[{\"target\":\"vda\",\"sizeGiB\":\"10\"}]"),
+            "disks[0].sizeGiB"),
+        Arguments.of("host is a number", "{\"name\":\"a\",\"host\":7,\"vcpus\":1,\"memoryMiB\":512}", "host"),
+        Arguments.of("unknown field", "{\"name\":\"a\",\"vcpus\":1,\"memoryMiB\":512,\"color\":\"red\"}", "color"),
+        Arguments.of("unknown disk field", define("\"a\"", "1", "512",
+            "[{\"target\":\"vda\",\"sizeGiB\":1,\"format\":\"raw\"}]"), "disks[0].format"),
+        Arguments.of("missing name", "{\"vcpus\":1,\"memoryMiB\":512}", "name"),
+        Arguments.of("null name", named("null"), "name"),
+        Arguments.of("missing vcpus", "{\"name\":\"a\",\"memoryMiB\":512}", "vcpus"),
+        Arguments.of("missing memory", "{\"name\":\"a\",\"vcpus\":1}", "memoryMiB"),
+        Arguments.of("missing disk target", define("\"a\"", "1", "512", "[{\"sizeGiB\":1}]"), "disks[0].target"),
+        Arguments.of("empty name", named("\"\""), "name"),
+        Arguments.of("name with a slash", named("\"a/b\""), "name"),
+        Arguments.of("name is a slash", named("\"/\""), "name"),
+        Arguments.of("name is ..", named("\"..\""), "name"),
+        Arguments.of("name is .", named("\".\""), "name"),
+        Arguments.of("name with NUL", named("\"a\\u0000b\""), "name"),
+        Arguments.of("name of 65 characters", named("\"" + "a".repeat(65) + "\""), "name"),
+        Arguments.of("name like a UUID", named("\"" + UUID_NAME + "\""), "name"),
+        Arguments.of("name starting with a dash", named("\"-a\""), "name"),
+        Arguments.of("name with a space", named("\"a b\""), "name"),
+        Arguments.of("vcpus 0", define("\"a\"", "0", "512", null), "vcpus"),
+        Arguments.of("vcpus 257", define("\"a\"", "257", "512", null), "vcpus"),
+        Arguments.of("vcpus beyond a long", define("\"a\"", "99999999999999999999999", "512", null), "vcpus"),
+        Arguments.of("memory 15", define("\"a\"", "1", "15", null), "memoryMiB"),
+        Arguments.of("memory too large", define("\"a\"", "1", "4194305", null), "memoryMiB"),
+        Arguments.of("17 disks", define("\"a\"", "1", "512", seventeen), "disks"),
+        Arguments.of("bad target", define("\"a\"", "1", "512", "[{\"target\":\"xvda\",\"sizeGiB\":1}]"),
+            "disks[0].target"),
+        Arguments.of("duplicate target", define("\"a\"", "1", "512",
+            "[{\"target\":\"vda\",\"sizeGiB\":1},{\"target\":\"vda\",\"sizeGiB\":2}]"), "disks[1].target"),
+        Arguments.of("disk of 0 GiB", define("\"a\"", "1", "512", "[{\"target\":\"vda\",\"sizeGiB\":0}]"),
+            "disks[0].sizeGiB"),
+        Arguments.of("disk too large", define("\"a\"", "1", "512", "[{\"target\":\"vda\",\"sizeGiB\":65537}]"),
+            "disks[0].sizeGiB"),
+        Arguments.of("malformed host id", "{\"name\":\"a\",\"host\":\"bad host!\",\"vcpus\":1,\"memoryMiB\":512}",
+            "host"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("badDefines")
+  void badDefinesAre400NamingTheField(String why, String body, String field) {
+    RunningGateway.Answer a = gw.post("/v1/domains", body);
+    assertProblem(a, 400, "INVALID_ARG");
+    assertThat(a.json().getString("field")).as(a.toString()).isEqualTo(field);
+    assertThat(a.json().getString("detail")).startsWith(field);
+  }
+
+  static Stream<Arguments> otherBadRequests() {
+    String unknownId = UUID.randomUUID().toString();
+    return Stream.of(
+        Arguments.of("POST", "/v1/domains/ghost/start", null, 404, "NO_DOMAIN", null),
+        Arguments.of("POST", "/v1/domains/" + unknownId + "/destroy", null, 404, "NO_DOMAIN", null),
+        Arguments.of("DELETE", "/v1/domains/ghost", null, 404, "NO_DOMAIN", null),
+        Arguments.of("POST", "/v1/domains/taken/start", "{\"paused\":\"yes\"}", 400, "INVALID_ARG", "paused"),
+        Arguments.of("POST", "/v1/domains/taken/start", "{\"pause\":true}", 400, "INVALID_ARG", "pause"),
+        Arguments.of("POST", "/v1/domains/taken/start", "{", 400, "INVALID_ARG", "body"),
+        Arguments.of("POST", "/v1/domains/taken/shutdown", "{\"force\":true}", 400, "INVALID_ARG", "force"),
+        Arguments.of("POST", "/v1/domains/taken/fly", null, 404, "INVALID_ARG", null),
+        Arguments.of("DELETE", "/v1/domains/taken?force=maybe", null, 400, "INVALID_ARG", "force"),
+        Arguments.of("DELETE", "/v1/domains/taken?purge=1", null, 400, "INVALID_ARG", "purge"),
+        Arguments.of("DELETE", "/v1/domains/taken?force=true&force=false", null, 400, "INVALID_ARG", "force"),
+        Arguments.of("POST", "/v1/domains/taken/start?timeoutMs=0", null, 400, "INVALID_ARG", "timeoutMs"),
+        Arguments.of("POST", "/v1/domains/taken/start?timeoutMs=soon", null, 400, "INVALID_ARG", "timeoutMs"),
+        Arguments.of("POST", "/v1/domains/taken/start?timeoutMs=300001", null, 400, "INVALID_ARG", "timeoutMs"),
+        Arguments.of("POST", "/v1/domains/taken/start?color=red", null, 400, "INVALID_ARG", "color"),
+        Arguments.of("POST", "/v1/domains", "{\"name\":\"taken\",\"vcpus\":1,\"memoryMiB\":512}", 409,
+            "OPERATION_INVALID", null),
+        Arguments.of("POST", "/v1/domains", "{\"name\":\"a\",\"host\":\"ghost\",\"vcpus\":1,\"memoryMiB\":512}", 404,
+            "NO_HOST", "host"),
+        Arguments.of("POST", "/v1/domains", "{\"name\":\"a\",\"vcpus\":1,\"memoryMiB\":512}", 503, "HOST_UNAVAILABLE",
+            null),
+        Arguments.of("POST", "/v1/domains", "{\"name\":\"a\",\"vcpus\":1,\"memoryMiB\":512,\"disks\":[]"
+            + " ".repeat(3000) + "}", 413, "INVALID_ARG", null),
+        Arguments.of("GET", "/v1/domains/ghost", null, 404, "NO_DOMAIN", null),
+        Arguments.of("GET", "/v1/domains/" + unknownId, null, 404, "NO_DOMAIN", null),
+        Arguments.of("GET", "/v1/commands/not-a-uuid", null, 400, "INVALID_ARG", "id"),
+        Arguments.of("GET", "/v1/commands/" + unknownId, null, 404, "INVALID_ARG", null),
+        Arguments.of("GET", "/v1/commands/" + unknownId + "?waitMs=-1", null, 400, "INVALID_ARG", "waitMs"),
+        Arguments.of("GET", "/v1/commands/" + unknownId + "?wait=1", null, 400, "INVALID_ARG", "wait"),
+        Arguments.of("POST", "/v1/commands/not-a-uuid/cancel", null, 400, "INVALID_ARG", "id"),
+        Arguments.of("POST", "/v1/commands/" + unknownId + "/cancel", null, 404, "INVALID_ARG", null),
+        Arguments.of("POST", "/v1/commands/" + unknownId + "/cancel", "{\"why\":1}", 400, "INVALID_ARG", "why"),
+        Arguments.of("GET", "/v1/hosts?all=1", null, 400, "INVALID_ARG", "all"),
+        Arguments.of("GET", "/v1/events?type=EXPLODED", null, 400, "INVALID_ARG", "type"),
+        Arguments.of("GET", "/v1/events?lastEventId=garbage", null, 400, "INVALID_ARG", "lastEventId"),
+        Arguments.of("GET", "/v1/events?host=bad!", null, 400, "INVALID_ARG", "host"),
+        Arguments.of("GET", "/v1/events?color=red", null, 400, "INVALID_ARG", "color"),
+        Arguments.of("GET", "/v1/nothing-here", null, 404, "INVALID_ARG", null),
+        Arguments.of("PUT", "/v1/domains", "{}", 405, "INVALID_ARG", null));
+  }
+
+  @ParameterizedTest(name = "{0} {1} {2}")
+  @MethodSource("otherBadRequests")
+  void otherBadRequestsAreProblems(String method, String path, String body, int status, String code, String field)
+      throws Exception {
+    RunningGateway.Answer a = switch (method) {
+      case "POST" -> gw.post(path, body);
+      case "DELETE" -> gw.delete(path);
+      case "GET" -> gw.get(path);
+      default -> send(method, path, body);
+    };
+    assertProblem(a, status, code);
+    assertThat(a.json().getString("field")).as(a.toString()).isEqualTo(field);
+  }
+
+  private static RunningGateway.Answer send(String method, String path, String body) throws Exception {
+    var r = gw.client().send(java.net.http.HttpRequest.newBuilder(gw.base.resolve(path))
+        .method(method, java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    return new RunningGateway.Answer(r.statusCode(), r);
+  }
+
+  @Test
+  void aMalformedIdempotencyKeyIs400() {
+    for (String key : List.of("k".repeat(256), "a b", "")) {
+      RunningGateway.Answer a;
+      try {
+        a = gw.post("/v1/domains/taken/start", null, "Idempotency-Key", key);
+      } catch (IllegalArgumentException e) {
+        // java.net.http refuses to send some header values at all (and turns non-ASCII into '?').
+        continue;
+      }
+      assertThat(a.status()).as("key [" + key + "] -> " + a).isEqualTo(400);
+      assertProblem(a, 400, "INVALID_ARG");
+      assertThat(a.json().getString("field")).isEqualTo("Idempotency-Key");
+    }
+  }
+
+  @Test
+  void aMalformedLastEventIdHeaderIs400() {
+    RunningGateway.Answer a;
+    try {
+      var r = gw.client().send(java.net.http.HttpRequest.newBuilder(gw.base.resolve("/v1/events"))
+          .header("Last-Event-ID", "p0-oX").build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      a = new RunningGateway.Answer(r.statusCode(), r);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    assertProblem(a, 400, "INVALID_ARG");
+    assertThat(a.json().getString("field")).isEqualTo("Last-Event-ID");
+  }
+
+  private static void assertProblem(RunningGateway.Answer a, int status, String code) {
+    assertThat(a.status()).as(a.toString()).isEqualTo(status);
+    assertThat(a.contentType()).isEqualTo("application/problem+json");
+    JsonObject p = a.json();
+    assertThat(p.getString("code")).isEqualTo(code);
+    assertThat(p.getInteger("status")).isEqualTo(status);
+    assertThat(p.getString("type")).isEqualTo("urn:virtflow:error:" + code);
+    assertThat(p.getString("title")).isNotBlank();
+    assertThat(p.getString("detail")).isNotBlank();
+  }
+}

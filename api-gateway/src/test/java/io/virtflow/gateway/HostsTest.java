@@ -1,0 +1,83 @@
+package io.virtflow.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.vertx.core.json.JsonObject;
+import io.virtflow.platform.config.BusConfig;
+import io.virtflow.platform.testing.KafkaFixture;
+
+/** Hosts: UP while heartbeats are fresh, DOWN when they stop or the agent says so. */
+class HostsTest {
+  private static BusConfig bus;
+  private static RunningGateway gw;
+
+  @BeforeAll
+  static void setUp() {
+    bus = KafkaFixture.freshBus();
+    gw = RunningGateway.start(bus, Map.of(GatewayConfig.HOST_DOWN_AFTER_MS, "1500"));
+  }
+
+  @AfterAll
+  static void tearDown() {
+    gw.close();
+  }
+
+  private static JsonObject host(String id) {
+    return gw.get("/v1/hosts").json().getJsonArray("hosts").stream().map(JsonObject.class::cast)
+        .filter(h -> h.getString("hostId").equals(id)).findFirst().orElse(null);
+  }
+
+  @Test
+  void aHostIsUpWhileItBeatsAndDownSoonAfterItStops() {
+    try (TestAgent agent = TestAgent.start(bus, KafkaFixture.admin(), "beat-1").capacity(32_768, 4_096)) {
+      agent.heartbeatEvery(Duration.ofMillis(300));
+      await().atMost(Duration.ofSeconds(10)).until(() -> host("beat-1") != null);
+      JsonObject h = host("beat-1");
+      assertThat(h.getString("status")).isEqualTo("UP");
+      assertThat(h.getJsonObject("capacity").getLong("memoryMiB")).isEqualTo(32_768);
+      assertThat(h.getJsonObject("capacity").getInteger("vcpus")).isEqualTo(64);
+      assertThat(h.getLong("memoryMiBUsed")).isEqualTo(4_096);
+      assertThat(h.getLong("memoryMiBFree")).isEqualTo(28_672);
+      assertThat(h.getLong("agentEpoch")).isEqualTo(1);
+      assertThat(h.getInteger("domainCount")).isZero();
+      assertThat(Instant.parse(h.getString("lastHeartbeat"))).isAfter(Instant.now().minusSeconds(5));
+      // Stays UP across several heartbeat intervals.
+      await().during(Duration.ofMillis(1200)).atMost(Duration.ofSeconds(3))
+          .until(() -> "UP".equals(host("beat-1").getString("status")));
+
+      agent.stopHeartbeats();
+      long stopped = System.nanoTime();
+      await().atMost(Duration.ofSeconds(5)).until(() -> "DOWN".equals(host("beat-1").getString("status")));
+      assertThat(Duration.ofNanos(System.nanoTime() - stopped)).isGreaterThan(Duration.ofMillis(800));
+    }
+  }
+
+  @Test
+  void aHostIsDownAtOnceWhenItsAgentSaysSo() {
+    try (TestAgent agent = TestAgent.start(bus, KafkaFixture.admin(), "bye-1")) {
+      agent.heartbeat();
+      await().atMost(Duration.ofSeconds(10)).until(() -> host("bye-1") != null && "UP".equals(host("bye-1")
+          .getString("status")));
+      agent.sayDown();
+      await().atMost(Duration.ofSeconds(1)).until(() -> "DOWN".equals(host("bye-1").getString("status")));
+    }
+  }
+
+  @Test
+  void anOldHeartbeatReadAfterTheFactIsDown() {
+    try (TestAgent agent = TestAgent.start(bus, KafkaFixture.admin(), "stale-1")) {
+      agent.heartbeatAt(Instant.now().minusSeconds(3600));
+      await().atMost(Duration.ofSeconds(10)).until(() -> host("stale-1") != null);
+      assertThat(host("stale-1").getString("status")).isEqualTo("DOWN");
+    }
+  }
+}

@@ -1,0 +1,213 @@
+package io.virtflow.gateway.command;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.Test;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.virtflow.gateway.domain.CommandDraft;
+import io.virtflow.gateway.domain.DefineSpec;
+import io.virtflow.gateway.domain.HostView;
+import io.virtflow.gateway.domain.Operation;
+import io.virtflow.gateway.domain.Phase;
+import io.virtflow.gateway.domain.Refusal;
+import io.virtflow.gateway.domain.StatusUpdate;
+import io.virtflow.gateway.domain.Submission;
+
+/** The command path against a fake sink whose every answer the test gives by hand. */
+class CommandServiceTest {
+  private static final Instant NOW = Instant.parse("2030-01-01T00:00:00Z");
+
+  /** A sink that fails the test on nothing but records everything and answers when told. */
+  static final class FakeSink implements CommandSink {
+    final List<String> calls = new ArrayList<>();
+    final List<CommandDraft> published = new ArrayList<>();
+    final List<Promise<Void>> acks = new ArrayList<>();
+    final List<StatusUpdate> statuses = new ArrayList<>();
+    Future<Void> ensureResult = Future.succeededFuture();
+    Future<Void> statusResult = Future.succeededFuture();
+
+    @Override
+    public Future<Void> ensureHostTopic(String hostId) {
+      calls.add("ensure " + hostId);
+      return ensureResult;
+    }
+
+    @Override
+    public Future<Void> publish(CommandDraft command) {
+      calls.add("publish " + command.operation().name());
+      published.add(command);
+      Promise<Void> p = Promise.promise();
+      acks.add(p);
+      return p.future();
+    }
+
+    @Override
+    public Future<Void> publishStatus(StatusUpdate status) {
+      calls.add("status " + status.phase());
+      statuses.add(status);
+      return statusResult;
+    }
+  }
+
+  private final AtomicLong seq = new AtomicLong();
+  private final FakeSink sink = new FakeSink();
+  private final GatewayState state = new GatewayState(Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofSeconds(10), 1000);
+  private final CommandService service = new CommandService(state, sink, () -> new UUID(0, seq.incrementAndGet()),
+      Duration.ofMinutes(5));
+
+  CommandServiceTest() {
+    state.hostReported(new HostView("h1", true, 1, "sim", NOW, NOW, NOW, 8, 65536, 0, 0, 0));
+  }
+
+  private static Submission define(String name, String key, String hash) {
+    return new Submission("anonymous", new Operation.Define(new DefineSpec(name, null, 1, 512, List.of())), null, key,
+        hash, null);
+  }
+
+  private static Submission start(String ref) {
+    return new Submission("anonymous", new Operation.Start(false), ref, null, "h", null);
+  }
+
+  @Test
+  void acceptedOnlyOnceKafkaAcknowledgedTheCommandThenTheStatusIsWritten() {
+    Future<Accepted> answer = service.submit(define("web", null, "h"));
+    assertThat(answer.isComplete()).isFalse();
+    assertThat(sink.calls).containsExactly("ensure h1", "publish Define");
+    assertThat(state.commands().size()).isZero();
+
+    sink.acks.get(0).complete();
+    assertThat(answer.succeeded()).isTrue();
+    assertThat(answer.result().commandId()).isEqualTo(sink.published.get(0).commandId());
+    assertThat(answer.result().replayed()).isFalse();
+    assertThat(sink.calls).containsExactly("ensure h1", "publish Define", "status ACCEPTED");
+    assertThat(state.commands().find(answer.result().commandId()))
+        .hasValueSatisfying(t -> assertThat(t.phase()).isEqualTo(Phase.ACCEPTED));
+  }
+
+  @Test
+  void aFailedStatusWriteStillAcceptsTheDurableCommand() {
+    sink.statusResult = Future.failedFuture("status topic down");
+    Future<Accepted> answer = service.submit(define("web", null, "h"));
+    sink.acks.get(0).complete();
+    assertThat(answer.succeeded()).isTrue();
+  }
+
+  @Test
+  void aFailedCommandWriteAcceptsNothingAndFreesTheName() {
+    Future<Accepted> answer = service.submit(define("web", "k", "h"));
+    sink.acks.get(0).fail(new org.apache.kafka.common.errors.TimeoutException("expired"));
+    assertThat(answer.cause()).isInstanceOf(BusUnavailable.class).hasMessageContaining("nothing was accepted");
+    assertThat(sink.statuses).isEmpty();
+    assertThat(state.pending().nameTaken("web")).isFalse();
+    assertThat(state.commands().size()).isZero();
+
+    // The same key may be tried again: it publishes anew.
+    Future<Accepted> retry = service.submit(define("web", "k", "h"));
+    assertThat(sink.published).hasSize(2);
+    sink.acks.get(1).complete();
+    assertThat(retry.succeeded()).isTrue();
+  }
+
+  @Test
+  void aHostTopicThatCannotBeCreatedAcceptsNothing() {
+    sink.ensureResult = Future.failedFuture("admin timeout");
+    Future<Accepted> answer = service.submit(define("web", null, "h"));
+    assertThat(answer.cause()).isInstanceOf(BusUnavailable.class);
+    assertThat(sink.published).isEmpty();
+    assertThat(state.pending().nameTaken("web")).isFalse();
+  }
+
+  @Test
+  void theSameKeyInFlightSharesTheOneCommand() {
+    Future<Accepted> first = service.submit(define("web", "k", "h"));
+    Future<Accepted> second = service.submit(define("web", "k", "h"));
+    Future<Accepted> other = service.submit(define("web", "k", "other-hash"));
+    assertThat(other.cause()).isInstanceOfSatisfying(Refusal.class,
+        r -> assertThat(r.kind()).isEqualTo(Refusal.Kind.KEY_REUSED));
+    assertThat(sink.published).hasSize(1);
+    sink.acks.get(0).complete();
+    assertThat(second.result().commandId()).isEqualTo(first.result().commandId());
+    assertThat(second.result().replayed()).isTrue();
+
+    Future<Accepted> later = service.submit(define("web", "k", "h"));
+    assertThat(later.result()).isEqualTo(new Accepted(first.result().commandId(), first.result().domainId(), true));
+    assertThat(sink.published).hasSize(1);
+  }
+
+  @Test
+  void twoDefinesOfOneNameCannotBothBeInFlight() {
+    service.submit(define("web", null, "h"));
+    Future<Accepted> second = service.submit(define("web", null, "h2"));
+    assertThat(second.cause()).isInstanceOfSatisfying(Refusal.class,
+        r -> assertThat(r.kind()).isEqualTo(Refusal.Kind.CONFLICT));
+    assertThat(sink.published).hasSize(1);
+  }
+
+  @Test
+  void aPendingDefineIsAddressableOnceAcknowledged() {
+    Future<Accepted> define = service.submit(define("web", null, "h"));
+    assertThat(service.submit(start("web")).cause()).isInstanceOfSatisfying(Refusal.class,
+        r -> assertThat(r.kind()).isEqualTo(Refusal.Kind.NOT_FOUND));
+    sink.acks.get(0).complete();
+    service.submit(start("web"));
+    service.submit(start(define.result().domainId().toUpperCase()));
+    assertThat(sink.published).hasSize(3);
+    assertThat(sink.published.get(1).domainId()).isEqualTo(define.result().domainId());
+    assertThat(sink.published.get(1).hostId()).isEqualTo("h1");
+    assertThat(sink.published.get(2).domainId()).isEqualTo(define.result().domainId());
+  }
+
+  @Test
+  void aRequestMayShortenTheDeadlineButNotLengthenIt() {
+    service.submit(new Submission("anonymous", new Operation.Define(new DefineSpec("a", null, 1, 16, List.of())), null,
+        null, "h", Duration.ofSeconds(5)));
+    service.submit(new Submission("anonymous", new Operation.Define(new DefineSpec("b", null, 1, 16, List.of())), null,
+        null, "h", Duration.ofHours(5)));
+    assertThat(sink.published.get(0).deadline()).isEqualTo(NOW.plusSeconds(5));
+    assertThat(sink.published.get(1).deadline()).isEqualTo(NOW.plus(Duration.ofMinutes(5)));
+  }
+
+  @Test
+  void cancelNeedsAKnownUnfinishedCommand() {
+    Future<Accepted> unknown = service.submit(new Submission("anonymous", new Operation.Cancel("nope"), null, null, "h",
+        null));
+    assertThat(unknown.cause()).isInstanceOfSatisfying(Refusal.class,
+        r -> assertThat(r.kind()).isEqualTo(Refusal.Kind.NOT_FOUND));
+
+    Future<Accepted> define = service.submit(define("web", null, "h"));
+    sink.acks.get(0).complete();
+    String id = define.result().commandId();
+    service.submit(new Submission("anonymous", new Operation.Cancel(id), null, null, "h", null));
+    assertThat(sink.published.get(1).domainId()).isEqualTo(define.result().domainId());
+    assertThat(sink.published.get(1).hostId()).isEqualTo("h1");
+
+    state.statusReported(new StatusUpdate(id, null, null, "Define", Phase.SUCCEEDED, null, null, null, NOW, null, null,
+        null));
+    Future<Accepted> late = service.submit(new Submission("anonymous", new Operation.Cancel(id), null, null, "h", null));
+    assertThat(late.cause()).isInstanceOfSatisfying(Refusal.class, r -> {
+      assertThat(r.kind()).isEqualTo(Refusal.Kind.CONFLICT);
+      assertThat(r.getMessage()).contains("SUCCEEDED");
+    });
+  }
+
+  @Test
+  void withoutAnUpHostADefineCannotBePlaced() {
+    GatewayState empty = new GatewayState(Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofSeconds(10), 1000);
+    empty.hostReported(new HostView("h9", true, 1, "sim", NOW.minusSeconds(60), NOW, NOW, 8, 65536, 0, 0, 0));
+    CommandService s = new CommandService(empty, sink, UUID::randomUUID, Duration.ofMinutes(5));
+    assertThat(s.submit(define("web", null, "h")).cause()).isInstanceOfSatisfying(Refusal.class,
+        r -> assertThat(r.kind()).isEqualTo(Refusal.Kind.UNAVAILABLE));
+    assertThat(sink.calls).isEmpty();
+  }
+}
