@@ -62,9 +62,10 @@ public final class DevStack implements AutoCloseable {
     try {
       stack.startAll();
       return stack;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // Kafka and Vert.x threads would keep the JVM alive: stop whatever started.
       stack.close();
-      throw e;
+      throw new IllegalStateException("virtflow failed to start: " + e, e);
     }
   }
 

@@ -87,8 +87,12 @@ class ComposeFileTest {
       Kind kind = KINDS.stream().filter(k -> jarMount.startsWith("./" + k.module() + "/target/virtflow-" + k.module() + ".jar:"))
           .findFirst().orElseThrow(() -> new AssertionError(name + " runs an unknown jar: " + jarMount));
       assertThat(ROOT.resolve(kind.module()).resolve("pom.xml")).exists();
-      assertThat(pom(kind.module())).contains("<artifactId>virtflow-" + kind.module() + "</artifactId>")
-          .contains("virtflow-" + kind.module() + ".jar");
+      // The root pom's service-jar execution shades target/<artifactId>.jar with service.mainClass.
+      String pom = pom(kind.module());
+      assertThat(pom).contains("<artifactId>virtflow-" + kind.module() + "</artifactId>").contains("maven-shade-plugin");
+      String mainClass = pom.replaceAll("(?s).*<service.mainClass>([^<]+)</service.mainClass>.*", "$1");
+      assertThat(mainClass).as("%s names its main class", kind.module()).doesNotContain("<");
+      assertThat(classExists(mainClass)).as("main class %s exists", mainClass).isTrue();
       perModule.merge(kind.module(), 1, Integer::sum);
 
       Map<String, String> env = env(name);
@@ -150,6 +154,15 @@ class ComposeFileTest {
       l.forEach(v -> out.add(String.valueOf(v)));
     }
     return out;
+  }
+
+  private static boolean classExists(String name) {
+    try {
+      Class.forName(name, false, ComposeFileTest.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException e) {
+      return false;
+    }
   }
 
   private static String pom(String module) {

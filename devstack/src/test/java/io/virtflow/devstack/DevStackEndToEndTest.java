@@ -41,7 +41,7 @@ class DevStackEndToEndTest {
     bus = KafkaFixture.freshBus();
     stack = DevStack.start(options(dataDir));
     http = new Http(stack.httpUrl());
-    await().atMost(Duration.ofSeconds(30)).until(() -> http.get("/v1/hosts").array().stream()
+    await().atMost(Duration.ofSeconds(30)).until(() -> http.get("/v1/hosts").json().getJsonArray("hosts").stream()
         .filter(h -> "UP".equals(((JsonObject) h).getString("status"))).count() == 2);
   }
 

@@ -37,7 +37,7 @@ class VirtflowJarIT {
     String state;
     try (Stack first = Stack.up(dataDir, kafkaPort)) {
       Http http = new Http(first.url);
-      await().atMost(Duration.ofSeconds(30)).until(() -> http.get("/v1/hosts").array().stream()
+      await().atMost(Duration.ofSeconds(30)).until(() -> http.get("/v1/hosts").json().getJsonArray("hosts").stream()
           .anyMatch(h -> "UP".equals(((JsonObject) h).getString("status"))));
       Http.Answer defined = http.post("/v1/domains", "{\"name\":\"web1\",\"vcpus\":1,\"memoryMiB\":1024,"
           + "\"disks\":[{\"target\":\"vda\",\"sizeGiB\":8}]}");
@@ -94,7 +94,8 @@ class VirtflowJarIT {
   private static final class Stack implements AutoCloseable {
     final Process process;
     final List<String> lines = Collections.synchronizedList(new ArrayList<>());
-    String url;
+    volatile String url;
+    Thread reader;
 
     private Stack(Process process) {
       this.process = process;
@@ -121,6 +122,7 @@ class VirtflowJarIT {
       }, "virtflow-out");
       reader.setDaemon(true);
       reader.start();
+      s.reader = reader;
       await().atMost(Duration.ofSeconds(90)).until(() -> s.url != null || !p.isAlive());
       assertThat(s.url).as("virtflow up printed no HTTP URL:\n%s", String.join("\n", s.output())).isNotNull();
       return s;
@@ -133,8 +135,10 @@ class VirtflowJarIT {
     }
 
     int sigterm() throws InterruptedException {
-      process.destroy(); // SIGTERM
+      // SIGTERM. Process.destroy() would also close our end of its output before the shutdown hook speaks.
+      process.toHandle().destroy();
       assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("stopped within 60 s").isTrue();
+      reader.join(10_000); // the last lines are still in the pipe when the process is gone
       return process.exitValue();
     }
 

@@ -26,6 +26,7 @@ public final class ServiceRunner {
   }
 
   public static <S extends Stoppable> void run(String name, Function<Vertx, Future<S>> starter) {
+    io.virtflow.schema.AvroCodec.trustContract();
     Vertx vertx = Vertx.vertx();
     S service;
     try {
