@@ -68,12 +68,14 @@ public final class DiskLayout {
     return active.get(target);
   }
 
+  /** Disk target to its active file, in the disks' order. */
   public Map<String, String> activeFiles() {
-    return Map.copyOf(active);
+    return java.util.Collections.unmodifiableMap(active);
   }
 
+  /** Every file, in the order the files came to be. */
   public Map<String, FileNode> files() {
-    return Map.copyOf(files);
+    return java.util.Collections.unmodifiableMap(files);
   }
 
   public boolean has(String file) {

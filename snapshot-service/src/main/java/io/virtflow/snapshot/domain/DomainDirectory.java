@@ -11,7 +11,15 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class DomainDirectory {
 
   /** One domain as the snapshot service needs to see it. */
-  public record Entry(String domainId, String name, String hostId, String state, long version) {
+  public record Entry(String domainId, String name, String hostId, String state, long version,
+      java.util.Map<String, String> disks) {
+    public Entry {
+      disks = disks == null ? java.util.Map.of() : java.util.Map.copyOf(disks);
+    }
+
+    public Entry(String domainId, String name, String hostId, String state, long version) {
+      this(domainId, name, hostId, state, version, java.util.Map.of());
+    }
   }
 
   private final Map<String, Entry> byId = new ConcurrentHashMap<>();
@@ -27,6 +35,15 @@ public final class DomainDirectory {
 
   public Optional<Entry> find(String domainId) {
     return Optional.ofNullable(byId.get(domainId));
+  }
+
+  /** A domain by id or by name. */
+  public Optional<Entry> lookup(String idOrName) {
+    Entry byIdEntry = byId.get(idOrName);
+    if (byIdEntry != null) {
+      return Optional.of(byIdEntry);
+    }
+    return byId.values().stream().filter(e -> e.name().equals(idOrName)).findFirst();
   }
 
   public int size() {

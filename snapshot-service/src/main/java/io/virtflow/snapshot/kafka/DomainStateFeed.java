@@ -19,20 +19,35 @@ public final class DomainStateFeed {
   private final DomainDirectory directory;
   private long undecodable;
 
+  private final java.util.function.Consumer<String> removed;
+
   public DomainStateFeed(DomainDirectory directory) {
+    this(directory, id -> { });
+  }
+
+  /** {@code removed} hears of every undefined domain (a tombstone). */
+  public DomainStateFeed(DomainDirectory directory, java.util.function.Consumer<String> removed) {
     this.directory = directory;
+    this.removed = removed;
   }
 
   public Future<Void> apply(List<ConsumerRecord<String, byte[]>> batch) {
     for (ConsumerRecord<String, byte[]> record : batch) {
       if (record.value() == null) {
         directory.remove(record.key());
+        removed.accept(record.key());
         continue;
       }
       try {
         DomainState s = Codecs.DOMAIN_STATE.decode(record.value());
+        java.util.Map<String, String> disks = new java.util.LinkedHashMap<>();
+        s.getDisks().forEach(d -> {
+          if (d.getPath() != null) {
+            disks.put(d.getTarget(), d.getPath());
+          }
+        });
         directory.put(new DomainDirectory.Entry(s.getDomainId(), s.getName(), s.getHostId(), s.getState().name(),
-            s.getVersion()));
+            s.getVersion(), disks));
       } catch (AvroCodec.UndecodableException e) {
         // Not ours to dead-letter: vm.state is read by many; the agents' own consumers report bad input.
         undecodable++;

@@ -119,7 +119,7 @@ class PlannerModelProperties {
       }
       if (decision instanceof Planner.Refused refused) {
         assertThat(refused.refusal().code()).as(a + ": " + refused.refusal().message())
-            .isIn("NO_SNAPSHOT", "OPERATION_INVALID", "INVALID_ARG");
+            .isIn("NO_SNAPSHOT", "OPERATION_INVALID", "INVALID_ARG", "SNAPSHOT_UNSAFE");
         return;
       }
       Plan plan = ((Planner.Planned) decision).plan();
