@@ -33,7 +33,7 @@ import io.virtflow.platform.vertx.Blocking;
 
 /**
  * The gateway's one verticle. Start: create the shared topics, open the Kafka clients (all on a
- * worker), rebuild the projections, and only once all three have caught up, listen for HTTP. Projections
+ * worker), rebuild the projections, and only once all four have caught up, listen for HTTP. Projections
  * and HTTP handlers share this verticle's context, so the in-memory state needs no locks.
  */
 final class GatewayVerticle extends VerticleBase {
@@ -155,7 +155,7 @@ final class GatewayVerticle extends VerticleBase {
           "api-gateway-" + instance, config.sendTimeout().toMillis()));
       opened.add(producer);
       List<Consumer<String, byte[]>> readers = new ArrayList<>();
-      for (String name : List.of("vm-state", "host-status", "command-status")) {
+      for (String name : List.of("vm-state", "host-status", "command-status", "snapshot-events")) {
         Consumer<String, byte[]> c = new KafkaConsumer<>(KafkaSettings.reader(bootstrap,
             "api-gateway-" + instance + "-" + name));
         opened.add(c);

@@ -26,10 +26,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 import io.vertx.core.json.JsonObject;
 import io.virtflow.platform.config.BusConfig;
 import io.virtflow.platform.testing.KafkaFixture;
+import io.virtflow.schema.Codecs;
+import io.virtflow.schema.SnapshotPhase;
 
 /**
- * Bad input gets a clear problem document naming the field, and nothing reaches any command topic.
- * This gateway's bus has no host that ever sent a heartbeat; one domain ("taken") exists.
+ * Bad input gets a clear problem document naming the field, and nothing reaches any command topic (nor
+ * {@code snapshot.requests}). This gateway's bus has no host that ever sent a heartbeat; one domain
+ * ("taken") exists, with one snapshot ("base").
  */
 class BadInputTest {
   private static BusConfig bus;
@@ -41,9 +44,12 @@ class BadInputTest {
   static void setUp() {
     bus = KafkaFixture.freshBus();
     stateOnly = TestAgent.start(bus, KafkaFixture.admin(), "hx");
-    stateOnly.existingDomain("taken");
+    String taken = stateOnly.existingDomain("taken");
+    stateOnly.send(bus.topics().snapshotEvents(), taken, Codecs.SNAPSHOT_EVENT.encode(TestSnapshotService.event(taken,
+        SnapshotPhase.CREATED, null, "base", TestSnapshotService.chain(taken, "base"))));
     gw = RunningGateway.start(bus, Map.of(GatewayConfig.MAX_BODY_BYTES, "2048"));
-    await().atMost(Duration.ofSeconds(10)).until(() -> gw.get("/v1/domains/taken").status() == 200);
+    await().atMost(Duration.ofSeconds(10)).until(() -> gw.get("/v1/domains/taken").status() == 200
+        && gw.get("/v1/domains/taken/snapshots/base").status() == 200);
   }
 
   @AfterAll
@@ -61,9 +67,10 @@ class BadInputTest {
     var admin = KafkaFixture.admin();
     Set<String> topics = admin.listTopics().names().get(10, TimeUnit.SECONDS).stream()
         .filter(t -> t.startsWith(bus.topics().namespace() + ".host.") || t.equals(bus.topics().commandStatus())
-            || t.equals(bus.topics().commands()))
+            || t.equals(bus.topics().commands()) || t.equals(bus.topics().snapshotRequests()))
         .collect(Collectors.toSet());
-    assertThat(topics).contains(bus.topics().hostCommands("hx"), bus.topics().commandStatus());
+    assertThat(topics).contains(bus.topics().hostCommands("hx"), bus.topics().commandStatus(),
+        bus.topics().snapshotRequests());
     Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
     admin.describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS).forEach((name, d) ->
         d.partitions().forEach(p -> latest.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
@@ -187,6 +194,85 @@ class BadInputTest {
         Arguments.of("GET", "/v1/events?color=red", null, 400, "INVALID_ARG", "color"),
         Arguments.of("GET", "/v1/nothing-here", null, 404, "INVALID_ARG", null),
         Arguments.of("PUT", "/v1/domains", "{}", 405, "INVALID_ARG", null));
+  }
+
+  private static String snapshot(String jsonName, String kind) {
+    return "{\"name\":" + jsonName + ",\"kind\":" + kind + "}";
+  }
+
+  static Stream<Arguments> badSnapshotRequests() {
+    String create = "/v1/domains/taken/snapshots";
+    String revert = "/v1/domains/taken/snapshots/base/revert";
+    String one = "/v1/domains/taken/snapshots/base";
+    return Stream.of(
+        Arguments.of("POST", create, "", 400, "INVALID_ARG", "body"),
+        Arguments.of("POST", create, "{\"name\":", 400, "INVALID_ARG", "body"),
+        Arguments.of("POST", create, "[]", 400, "INVALID_ARG", "body"),
+        Arguments.of("POST", create, "{\"name\":\"a\",\"name\":\"b\",\"kind\":\"INTERNAL\"}", 400, "INVALID_ARG",
+            "body"),
+        Arguments.of("POST", create, "{\"kind\":\"INTERNAL\"}", 400, "INVALID_ARG", "name"),
+        Arguments.of("POST", create, snapshot("7", "\"INTERNAL\""), 400, "INVALID_ARG", "name"),
+        Arguments.of("POST", create, snapshot("\"\"", "\"INTERNAL\""), 400, "INVALID_ARG", "name"),
+        Arguments.of("POST", create, snapshot("\"a/b\"", "\"INTERNAL\""), 400, "INVALID_ARG", "name"),
+        Arguments.of("POST", create, snapshot("\"..\"", "\"INTERNAL\""), 400, "INVALID_ARG", "name"),
+        Arguments.of("POST", create, snapshot("\".\"", "\"INTERNAL\""), 400, "INVALID_ARG", "name"),
+        Arguments.of("POST", create, snapshot("\"-a\"", "\"INTERNAL\""), 400, "INVALID_ARG", "name"),
+        Arguments.of("POST", create, snapshot("\"a b\"", "\"INTERNAL\""), 400, "INVALID_ARG", "name"),
+        Arguments.of("POST", create, snapshot("\"" + "s".repeat(65) + "\"", "\"INTERNAL\""), 400, "INVALID_ARG",
+            "name"),
+        Arguments.of("POST", create, "{\"name\":\"a\"}", 400, "INVALID_ARG", "kind"),
+        Arguments.of("POST", create, snapshot("\"a\"", "\"internal\""), 400, "INVALID_ARG", "kind"),
+        Arguments.of("POST", create, snapshot("\"a\"", "\"DISK_ONLY\""), 400, "INVALID_ARG", "kind"),
+        Arguments.of("POST", create, snapshot("\"a\"", "1"), 400, "INVALID_ARG", "kind"),
+        Arguments.of("POST", create, "{\"name\":\"a\",\"kind\":\"INTERNAL\",\"description\":7}", 400, "INVALID_ARG",
+            "description"),
+        Arguments.of("POST", create, "{\"name\":\"a\",\"kind\":\"INTERNAL\",\"description\":\"" + "d".repeat(1025)
+            + "\"}", 400, "INVALID_ARG", "description"),
+        Arguments.of("POST", create, "{\"name\":\"a\",\"kind\":\"INTERNAL\",\"quiesce\":\"yes\"}", 400,
+            "INVALID_ARG", "quiesce"),
+        Arguments.of("POST", create, "{\"name\":\"a\",\"kind\":\"INTERNAL\",\"memory\":1}", 400, "INVALID_ARG",
+            "memory"),
+        Arguments.of("POST", create, "{\"name\":\"a\",\"kind\":\"INTERNAL\",\"diskOnly\":true}", 400, "INVALID_ARG",
+            "diskOnly"),
+        Arguments.of("POST", create + "?timeoutMs=0", snapshot("\"a\"", "\"INTERNAL\""), 400, "INVALID_ARG",
+            "timeoutMs"),
+        Arguments.of("POST", create, snapshot("\"base\"", "\"EXTERNAL\""), 409, "OPERATION_INVALID", null),
+        Arguments.of("POST", "/v1/domains/ghost/snapshots", snapshot("\"a\"", "\"INTERNAL\""), 404, "NO_DOMAIN", null),
+        Arguments.of("POST", "/v1/domains/ghost/snapshots", snapshot("\"a b\"", "\"INTERNAL\""), 400, "INVALID_ARG",
+            "name"),
+        Arguments.of("POST", revert, "{\"start\":\"STOPPED\"}", 400, "INVALID_ARG", "start"),
+        Arguments.of("POST", revert, "{\"start\":\"running\"}", 400, "INVALID_ARG", "start"),
+        Arguments.of("POST", revert, "{\"force\":\"yes\"}", 400, "INVALID_ARG", "force"),
+        Arguments.of("POST", revert, "{\"paused\":true}", 400, "INVALID_ARG", "paused"),
+        Arguments.of("POST", revert, "{", 400, "INVALID_ARG", "body"),
+        Arguments.of("POST", revert + "?force=true", null, 400, "INVALID_ARG", "force"),
+        Arguments.of("POST", "/v1/domains/taken/snapshots/nope/revert", null, 404, "NO_SNAPSHOT", null),
+        Arguments.of("POST", "/v1/domains/ghost/snapshots/base/revert", null, 404, "NO_DOMAIN", null),
+        Arguments.of("DELETE", one + "?children=true&childrenOnly=true", null, 400, "INVALID_ARG", "childrenOnly"),
+        Arguments.of("DELETE", one + "?children&childrenOnly", null, 400, "INVALID_ARG", "childrenOnly"),
+        Arguments.of("DELETE", one + "?children=maybe", null, 400, "INVALID_ARG", "children"),
+        Arguments.of("DELETE", one + "?force=true", null, 400, "INVALID_ARG", "force"),
+        Arguments.of("DELETE", one + "?metadataOnly=1&metadataOnly=0", null, 400, "INVALID_ARG", "metadataOnly"),
+        Arguments.of("DELETE", "/v1/domains/taken/snapshots/nope", null, 404, "NO_SNAPSHOT", null),
+        Arguments.of("DELETE", "/v1/domains/ghost/snapshots/base", null, 404, "NO_DOMAIN", null),
+        Arguments.of("POST", "/v1/domains/taken/snapshots/reconcile", "{\"deep\":true}", 400, "INVALID_ARG", "deep"),
+        Arguments.of("POST", "/v1/domains/taken/snapshots/reconcile?timeoutMs=soon", null, 400, "INVALID_ARG",
+            "timeoutMs"),
+        Arguments.of("POST", "/v1/domains/ghost/snapshots/reconcile", null, 404, "NO_DOMAIN", null),
+        Arguments.of("GET", "/v1/domains/taken/snapshots/nope", null, 404, "NO_SNAPSHOT", null),
+        Arguments.of("GET", "/v1/domains/ghost/snapshots", null, 404, "NO_DOMAIN", null),
+        Arguments.of("GET", "/v1/domains/ghost/snapshots/base", null, 404, "NO_DOMAIN", null),
+        Arguments.of("GET", "/v1/domains/taken/snapshots?all=1", null, 400, "INVALID_ARG", "all"),
+        Arguments.of("GET", one + "?verbose=1", null, 400, "INVALID_ARG", "verbose"),
+        Arguments.of("DELETE", "/v1/domains/taken", null, 409, "OPERATION_INVALID", null),
+        Arguments.of("PUT", one, "{}", 405, "INVALID_ARG", null));
+  }
+
+  @ParameterizedTest(name = "{0} {1} {2}")
+  @MethodSource("badSnapshotRequests")
+  void badSnapshotRequestsAreProblems(String method, String path, String body, int status, String code, String field)
+      throws Exception {
+    otherBadRequestsAreProblems(method, path, body, status, code, field);
   }
 
   @ParameterizedTest(name = "{0} {1} {2}")

@@ -14,9 +14,12 @@ import org.junit.jupiter.api.Test;
 import io.vertx.core.json.JsonObject;
 import io.virtflow.platform.config.BusConfig;
 import io.virtflow.platform.testing.KafkaFixture;
+import io.virtflow.schema.Codecs;
 import io.virtflow.schema.Command;
 import io.virtflow.schema.CommandStatusCode;
 import io.virtflow.schema.DomainStateCode;
+import io.virtflow.schema.SnapshotEvent;
+import io.virtflow.schema.SnapshotPhase;
 
 /** The projections are rebuilt from Kafka on start, and the gateway serves only once they are. */
 class ProjectionRestartTest {
@@ -84,5 +87,52 @@ class ProjectionRestartTest {
       agent.tombstone(keptId);
       await().atMost(Duration.ofSeconds(10)).until(() -> second.get("/v1/domains/kept").status() == 404);
     }
+  }
+
+  @Test
+  void aRestartedGatewayRebuildsEverySnapshotCatalogFromTheEventLog() {
+    String vm = agent.existingDomain("vm");
+    String dropped = agent.existingDomain("dropped");
+    String busy = agent.existingDomain("busy");
+    try (RunningGateway first = RunningGateway.start(bus)) {
+      snapshotEvent(TestSnapshotService.event(vm, SnapshotPhase.CREATING, "c1", "a",
+          TestSnapshotService.chain(vm, "a")));
+      snapshotEvent(TestSnapshotService.event(vm, SnapshotPhase.CREATED, "c1", "a", TestSnapshotService.chain(vm, "a")));
+      await().atMost(Duration.ofSeconds(10)).until(() -> first.get("/v1/domains/vm").json()
+          .getInteger("snapshotCount") == 1);
+    }
+    // While no gateway runs: the catalog grows and shrinks, one is dropped, one workflow is under way.
+    snapshotEvent(TestSnapshotService.event(vm, SnapshotPhase.CREATED, "c2", "b",
+        TestSnapshotService.chain(vm, "a", "b", "c")));
+    snapshotEvent(TestSnapshotService.event(vm, SnapshotPhase.DELETED, "c3", "c", TestSnapshotService.chain(vm, "a", "b")));
+    snapshotEvent(TestSnapshotService.event(vm, SnapshotPhase.RECONCILED, "c4", null, null));
+    agent.send(bus.topics().snapshotEvents(), vm, "not avro".getBytes(StandardCharsets.UTF_8));
+    snapshotEvent(TestSnapshotService.event(dropped, SnapshotPhase.CREATED, "c5", "x",
+        TestSnapshotService.chain(dropped, "x")));
+    snapshotEvent(TestSnapshotService.event(dropped, SnapshotPhase.DROPPED, null, null, null));
+    snapshotEvent(TestSnapshotService.event(busy, SnapshotPhase.CREATED, "c6", "p", TestSnapshotService.chain(busy, "p")));
+    snapshotEvent(TestSnapshotService.event(busy, SnapshotPhase.REVERTING, "c7", "p",
+        TestSnapshotService.chain(busy, "p")));
+
+    try (RunningGateway second = RunningGateway.start(bus)) {
+      // No waiting: start() completes only once snapshot.events caught up too.
+      JsonObject tree = second.get("/v1/domains/vm/snapshots").json();
+      assertThat(tree.getString("current")).isEqualTo("b");
+      assertThat(tree.getJsonArray("snapshots").stream().map(o -> ((JsonObject) o).getString("name")))
+          .containsExactly("a", "b");
+      assertThat(tree.getJsonArray("snapshots").getJsonObject(0).getJsonArray("children")).containsExactly("b");
+      assertThat(second.get("/v1/domains/vm").json().getInteger("snapshotCount")).isEqualTo(2);
+      assertThat(second.get("/v1/domains/dropped/snapshots").json().getJsonArray("snapshots")).isEmpty();
+      assertThat(second.get("/v1/domains/dropped").json().getInteger("snapshotCount")).isZero();
+      JsonObject busyTree = second.get("/v1/domains/busy/snapshots").json();
+      assertThat(busyTree.getJsonObject("inProgress").getString("phase")).isEqualTo("REVERTING");
+      assertThat(busyTree.getJsonObject("inProgress").getString("snapshot")).isEqualTo("p");
+      assertThat(busyTree.getJsonArray("snapshots")).hasSize(1);
+      assertThat(second.gateway.health().isUp()).isTrue();
+    }
+  }
+
+  private void snapshotEvent(SnapshotEvent e) {
+    agent.send(bus.topics().snapshotEvents(), e.getDomainId(), Codecs.SNAPSHOT_EVENT.encode(e));
   }
 }

@@ -21,6 +21,7 @@ import io.virtflow.gateway.domain.Operation;
 import io.virtflow.gateway.domain.Phase;
 import io.virtflow.gateway.domain.Placement;
 import io.virtflow.gateway.domain.Refusal;
+import io.virtflow.gateway.domain.SnapshotRules;
 import io.virtflow.gateway.domain.StatusUpdate;
 import io.virtflow.gateway.domain.Submission;
 import io.virtflow.schema.Topics;
@@ -28,8 +29,9 @@ import io.virtflow.schema.Topics;
 /**
  * The one command path (DESIGN §5: HTTP and the {@code virtflow.commands} topic are two doors into it):
  * idempotency, validation, resolution of the domain and its host, placement, then the write on the
- * host's topic; only once Kafka acknowledged it the ACCEPTED status is written and the command counts
- * as accepted. A refusal or a failed write leaves nothing behind.
+ * host's topic (snapshot requests: on {@code snapshot.requests}); only once Kafka acknowledged it the
+ * ACCEPTED status is written and the command counts as accepted. A refusal or a failed write leaves
+ * nothing behind.
  *
  * <p>Runs on the gateway verticle's context, with {@link GatewayState}.
  */
@@ -95,9 +97,10 @@ public final class CommandService {
       return Future.failedFuture(r);
     }
     CommandDraft d = p.draft();
-    return sink.ensureHostTopic(d.hostId())
-        .compose(v -> sink.publish(d))
-        .transform(ar -> ar.succeeded() ? Future.succeededFuture(accepted(p)) : Future.failedFuture(notTaken(p, ar.cause())));
+    Future<Void> written = d.operation() instanceof Operation.SnapshotOperation
+        ? sink.publishSnapshotRequest(d)
+        : sink.ensureHostTopic(d.hostId()).compose(v -> sink.publish(d));
+    return written.transform(ar -> ar.succeeded() ? Future.succeededFuture(accepted(p)) : Future.failedFuture(notTaken(p, ar.cause())));
   }
 
   private Prepared prepare(Submission s) {
@@ -125,13 +128,27 @@ public final class CommandService {
         throw Refusal.conflict("command " + target.commandId() + " already ended " + target.phase()
             + "; there is nothing to cancel");
       }
+      if (Operation.isSnapshotOperation(target.operation())) {
+        throw Refusal.unsupported("command " + target.commandId() + " is a snapshot request (" + target.operation()
+            + "); snapshot requests cannot be cancelled (one not started by its deadline ends TIMED_OUT)");
+      }
       if (target.hostId() == null || target.domainId() == null) {
         throw Refusal.conflict("command " + target.commandId() + " has no known host yet");
       }
       return new Prepared(draft(s, commandId, target.domainId(), target.hostId(), now, deadline), false);
     }
+    if (op instanceof Operation.SnapshotOperation snapshot) {
+      SnapshotRules.checkInput(snapshot);
+    }
     GatewayState.Target target = state.resolve(s.domainRef()).orElseThrow(() -> Refusal.noDomain(s.domainRef()));
+    if (op instanceof Operation.SnapshotOperation snapshot) {
+      // A workflow under way does not stop a request: the snapshot service runs a domain's requests one by one.
+      SnapshotRules.checkAgainst(snapshot, target.name(), state.snapshots().entry(target.domainId()));
+    } else if (op instanceof Operation.Undefine undefine) {
+      SnapshotRules.checkUndefine(target.name(), undefine, state.snapshots().count(target.domainId()));
+    }
     // A DOWN host's commands are accepted all the same: they wait in its topic, under their deadline.
+    // Lifecycle commands are accepted while a snapshot workflow holds the domain's job: the agent answers BUSY.
     return new Prepared(draft(s, commandId, target.domainId(), target.hostId(), now, deadline), false);
   }
 
@@ -159,7 +176,7 @@ public final class CommandService {
     }
     Instant at = state.clock().instant().truncatedTo(ChronoUnit.MILLIS);
     StatusUpdate status = new StatusUpdate(d.commandId(), d.domainId(), d.hostId(), d.operation().name(),
-        Phase.ACCEPTED, null, null, null, at, d.principal(), d.idempotencyKey(), d.requestHash());
+        Phase.ACCEPTED, null, null, null, at, d.principal(), d.idempotencyKey(), d.requestHash(), null, null);
     state.statusReported(status);
     sink.publishStatus(status).onFailure(e ->
         // The command itself is durable and will run; only its ACCEPTED line is missing from the topic.

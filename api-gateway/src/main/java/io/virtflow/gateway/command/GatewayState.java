@@ -2,6 +2,7 @@ package io.virtflow.gateway.command;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -17,19 +18,30 @@ import io.virtflow.gateway.domain.DomainView;
 import io.virtflow.gateway.domain.HostDirectory;
 import io.virtflow.gateway.domain.HostView;
 import io.virtflow.gateway.domain.IdempotencyLedger;
+import io.virtflow.gateway.domain.Operation;
 import io.virtflow.gateway.domain.PendingDefines;
+import io.virtflow.gateway.domain.Phase;
 import io.virtflow.gateway.domain.Placement;
+import io.virtflow.gateway.domain.SnapshotCatalogView;
+import io.virtflow.gateway.domain.SnapshotDirectory;
 import io.virtflow.gateway.domain.StatusUpdate;
 
 /**
- * Everything the gateway knows, in memory: the projections of {@code vm.state}, {@code host.status} and
- * {@code command.status}, the idempotency ledger derived from the latter, and the defines it accepted
- * that the projections do not show yet. Not thread-safe: it lives on the gateway verticle's context,
- * where both the Kafka readers and the HTTP handlers run.
+ * Everything the gateway knows, in memory: the projections of {@code vm.state}, {@code host.status},
+ * {@code command.status} and {@code snapshot.events}, the idempotency ledger derived from the statuses,
+ * and the defines it accepted that the projections do not show yet. Not thread-safe: it lives on the
+ * gateway verticle's context, where both the Kafka readers and the HTTP handlers run.
+ *
+ * <p>A snapshot workflow's catalog event and its command's terminal status arrive through different
+ * readers, in either order. Whoever waits for such a command to end (a long poll) is woken only once
+ * both are in, or after {@link #CATALOG_GRACE} without the event, so that a client that saw
+ * "SUCCEEDED" and asks again sees the catalog that command produced.
  */
 public final class GatewayState {
   /** The principal of statuses that carry none (written before authentication existed). */
   public static final String ANONYMOUS = "anonymous";
+  /** How long a snapshot command's end waits for its catalog event before it is announced anyway. */
+  public static final Duration CATALOG_GRACE = Duration.ofSeconds(5);
 
   private final Clock clock;
   private final Duration hostDownAfter;
@@ -38,7 +50,13 @@ public final class GatewayState {
   private final CommandBook commands;
   private final IdempotencyLedger ledger;
   private final PendingDefines pending = new PendingDefines();
+  private final SnapshotDirectory snapshots;
   private final Map<String, List<Consumer<CommandTrack>>> terminalWatchers = new HashMap<>();
+  /** Snapshot commands that ended, held back until their catalog event is read. */
+  private final Map<String, Held> awaitingCatalog = new HashMap<>();
+
+  private record Held(CommandTrack track, Instant since) {
+  }
 
   /** A domain a command can be sent to: from the projection, or a define still pending. */
   public record Target(String domainId, String name, String hostId) {
@@ -49,6 +67,7 @@ public final class GatewayState {
     this.hostDownAfter = hostDownAfter;
     this.commands = new CommandBook(maxTrackedCommands);
     this.ledger = new IdempotencyLedger(maxTrackedCommands);
+    this.snapshots = new SnapshotDirectory(maxTrackedCommands);
   }
 
   public void domainChanged(DomainView view) {
@@ -73,17 +92,55 @@ public final class GatewayState {
           track.requestHash(), track.commandId(), track.domainId());
     }
     if (applied.becameTerminal()) {
-      pending.ended(track.commandId(), track.phase() == io.virtflow.gateway.domain.Phase.SUCCEEDED, u.at());
-      List<Consumer<CommandTrack>> watchers = terminalWatchers.remove(track.commandId());
-      if (watchers != null) {
-        watchers.forEach(w -> w.accept(track));
+      pending.ended(track.commandId(), track.phase() == Phase.SUCCEEDED, u.at());
+      if (endsWithCatalog(track) && !snapshots.settled(track.commandId())) {
+        awaitingCatalog.put(track.commandId(), new Held(track, clock.instant()));
+      } else {
+        announceEnd(track);
       }
     }
     return applied;
   }
 
+  /** A snapshot workflow started (CREATING, REVERTING, DELETING). */
+  public void snapshotWorkflowStarted(String domainId, SnapshotDirectory.InProgress inProgress) {
+    snapshots.started(domainId, inProgress);
+  }
+
+  /** A snapshot workflow ended; {@code catalog} is the domain's whole catalog now, or null if unchanged. */
+  public void snapshotWorkflowEnded(String domainId, String commandId, SnapshotCatalogView catalog) {
+    snapshots.finished(domainId, commandId, catalog);
+    Held held = commandId == null ? null : awaitingCatalog.remove(commandId);
+    if (held != null) {
+      announceEnd(held.track());
+    }
+  }
+
+  /** The domain's snapshot catalog is gone. */
+  public void snapshotsDropped(String domainId) {
+    snapshots.dropped(domainId);
+  }
+
+  /** Whether a command has ended as far as its watchers are concerned (a snapshot one: with its catalog in). */
+  public boolean ended(CommandTrack track) {
+    return track.terminal() && !awaitingCatalog.containsKey(track.commandId());
+  }
+
+  /** Create, revert and delete end with a catalog event; refusals and expiries publish none. */
+  private static boolean endsWithCatalog(CommandTrack track) {
+    return Operation.changesCatalog(track.operation())
+        && (track.phase() == Phase.SUCCEEDED || track.phase() == Phase.FAILED);
+  }
+
+  private void announceEnd(CommandTrack track) {
+    List<Consumer<CommandTrack>> watchers = terminalWatchers.remove(track.commandId());
+    if (watchers != null) {
+      watchers.forEach(w -> w.accept(track));
+    }
+  }
+
   /**
-   * Calls {@code watcher} once when the command reaches a terminal status. Returns a handle that
+   * Calls {@code watcher} once when the command has {@link #ended}. Returns a handle that
    * unregisters it (a long poll that timed out).
    */
   public Runnable onTerminal(String commandId, Consumer<CommandTrack> watcher) {
@@ -94,10 +151,22 @@ public final class GatewayState {
     });
   }
 
-  /** Forgets pending defines that are settled or expired. */
+  /**
+   * Forgets pending defines that are settled or expired; announces snapshot commands whose catalog event
+   * did not come within {@link #CATALOG_GRACE}.
+   */
   public void sweep() {
-    pending.sweep(clock.instant(), hostId -> hosts.find(hostId).map(HostView::heartbeatAt).orElse(null),
-        domains::contains);
+    Instant now = clock.instant();
+    pending.sweep(now, hostId -> hosts.find(hostId).map(HostView::heartbeatAt).orElse(null), domains::contains);
+    List<Held> overdue = new ArrayList<>();
+    awaitingCatalog.values().removeIf(h -> {
+      boolean late = !now.isBefore(h.since().plus(CATALOG_GRACE));
+      if (late) {
+        overdue.add(h);
+      }
+      return late;
+    });
+    overdue.forEach(h -> announceEnd(h.track()));
   }
 
   /** The domain a {@code {domain}} reference names: id or name, projection first, then pending defines. */
@@ -143,6 +212,10 @@ public final class GatewayState {
 
   public IdempotencyLedger ledger() {
     return ledger;
+  }
+
+  public SnapshotDirectory snapshots() {
+    return snapshots;
   }
 
   public PendingDefines pending() {

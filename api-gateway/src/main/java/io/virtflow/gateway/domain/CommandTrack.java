@@ -37,6 +37,8 @@ public final class CommandTrack {
   private String code;
   private String message;
   private String domainState;
+  private String result;
+  private String jobId;
   private Instant updatedAt;
   private final List<Step> history = new ArrayList<>(4);
 
@@ -51,6 +53,7 @@ public final class CommandTrack {
       code = u.code();
       message = u.message();
       domainState = u.domainState();
+      result = u.result();
       updatedAt = u.at();
       record(u);
       return Outcome.ADVANCED;
@@ -74,6 +77,7 @@ public final class CommandTrack {
     principal = principal == null ? u.principal() : principal;
     idempotencyKey = idempotencyKey == null ? u.idempotencyKey() : idempotencyKey;
     requestHash = requestHash == null ? u.requestHash() : requestHash;
+    jobId = jobId == null ? u.jobId() : jobId;
   }
 
   public String commandId() {
@@ -122,6 +126,16 @@ public final class CommandTrack {
 
   public String domainState() {
     return domainState;
+  }
+
+  /** The result the current status carries (JSON text as the service wrote it), or null. */
+  public String result() {
+    return result;
+  }
+
+  /** The job the command ran under, from the first status that named one, or null. */
+  public String jobId() {
+    return jobId;
   }
 
   public Instant updatedAt() {

@@ -26,8 +26,20 @@ public final class DomainRules {
   private DomainRules() {
   }
 
-  /** Why a name is not acceptable, or empty when it is. */
+  /** Why a domain name is not acceptable, or empty when it is. */
   public static Optional<String> nameProblem(String name) {
+    Optional<String> problem = libvirtNameProblem(name);
+    if (problem.isPresent()) {
+      return problem;
+    }
+    if (DomainRef.isUuid(name)) {
+      return Optional.of("must not look like a UUID (it would be read as a domain id)");
+    }
+    return Optional.empty();
+  }
+
+  /** The character rules domain and snapshot names share. */
+  static Optional<String> libvirtNameProblem(String name) {
     if (name == null || name.isEmpty()) {
       return Optional.of("must not be empty");
     }
@@ -48,9 +60,6 @@ public final class DomainRules {
     }
     if (!Character.isLetterOrDigit(name.charAt(0))) {
       return Optional.of("must start with a letter or a digit");
-    }
-    if (DomainRef.isUuid(name)) {
-      return Optional.of("must not look like a UUID (it would be read as a domain id)");
     }
     return Optional.empty();
   }

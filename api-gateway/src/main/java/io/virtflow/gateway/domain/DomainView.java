@@ -3,7 +3,12 @@ package io.virtflow.gateway.domain;
 import java.time.Instant;
 import java.util.List;
 
-/** The latest full state of one domain, as its host agent published it. */
+/**
+ * The latest full state of one domain, as its host agent published it.
+ *
+ * @param snapshotCount what the agent reported; the API shows the snapshot catalog's count instead
+ *     ({@link SnapshotDirectory}), the catalog being the snapshot service's
+ */
 public record DomainView(String domainId, String name, String hostId, String state, String reason, int vcpus,
     long memoryMiB, List<Disk> disks, int snapshotCount, long version, String principal, Instant updatedAt) {
 

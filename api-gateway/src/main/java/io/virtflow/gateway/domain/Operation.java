@@ -2,14 +2,83 @@ package io.virtflow.gateway.domain;
 
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 
 /**
- * What a command asks a host agent to do. {@link #name()} is the operation's name on the wire
- * ({@code CommandStatus.operation}): the Avro payload record's name.
+ * What a command asks for. Lifecycle operations and Cancel go to the domain's host agent; the
+ * {@link SnapshotOperation}s go to the snapshot service. {@link #name()} is the operation's name on the
+ * wire ({@code CommandStatus.operation}): the Avro payload record's name.
  */
 public sealed interface Operation {
 
   String name();
+
+  /** Whether a status's {@code operation} names a snapshot request (they cannot be cancelled, for one). */
+  static boolean isSnapshotOperation(String name) {
+    return SnapshotOperation.NAMES.contains(name);
+  }
+
+  /**
+   * Whether a status's {@code operation} names a snapshot workflow that ends with a catalog event on
+   * {@code snapshot.events} (create, revert, delete; a reconcile changes no catalog).
+   */
+  static boolean changesCatalog(String name) {
+    return "CreateSnapshot".equals(name) || "RevertSnapshot".equals(name) || "DeleteSnapshot".equals(name);
+  }
+
+  /** A request for the snapshot service, on {@code snapshot.requests}. */
+  sealed interface SnapshotOperation extends Operation {
+    Set<String> NAMES = Set.of("CreateSnapshot", "RevertSnapshot", "DeleteSnapshot", "ReconcileSnapshots");
+  }
+
+  /** Takes a snapshot of every disk of a domain. */
+  record CreateSnapshot(SnapshotSpec spec) implements SnapshotOperation {
+    public CreateSnapshot {
+      Objects.requireNonNull(spec);
+    }
+
+    @Override
+    public String name() {
+      return "CreateSnapshot";
+    }
+  }
+
+  /** Brings a domain back to a snapshot; {@code start} says in which state it ends. */
+  record RevertSnapshot(String snapshot, RevertStart start, boolean force) implements SnapshotOperation {
+    public RevertSnapshot {
+      Objects.requireNonNull(snapshot);
+      Objects.requireNonNull(start);
+    }
+
+    @Override
+    public String name() {
+      return "RevertSnapshot";
+    }
+  }
+
+  /**
+   * Deletes a snapshot ({@code children}: with its descendants; {@code childrenOnly}: only its
+   * descendants; {@code metadataOnly}: the catalog entry only, no file touched).
+   */
+  record DeleteSnapshot(String snapshot, boolean children, boolean childrenOnly, boolean metadataOnly)
+      implements SnapshotOperation {
+    public DeleteSnapshot {
+      Objects.requireNonNull(snapshot);
+    }
+
+    @Override
+    public String name() {
+      return "DeleteSnapshot";
+    }
+  }
+
+  /** Compares a domain's catalog with its real qcow2 chains; the drift report is the command's result. */
+  record ReconcileSnapshots() implements SnapshotOperation {
+    @Override
+    public String name() {
+      return "ReconcileSnapshots";
+    }
+  }
 
   /** Defines a new domain. */
   record Define(DefineSpec spec) implements Operation {

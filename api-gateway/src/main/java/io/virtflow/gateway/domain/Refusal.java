@@ -43,6 +43,16 @@ public final class Refusal extends RuntimeException {
     return new Refusal(Kind.NOT_FOUND, FailureCode.NO_DOMAIN, null, "no domain with id or name '" + ref + "'");
   }
 
+  public static Refusal noSnapshot(String domainName, String snapshot) {
+    return new Refusal(Kind.NOT_FOUND, FailureCode.NO_SNAPSHOT, null,
+        "domain '" + domainName + "' has no snapshot '" + snapshot + "'");
+  }
+
+  /** The request is well-formed but this kind of operation cannot do what it asks. */
+  public static Refusal unsupported(String message) {
+    return new Refusal(Kind.CONFLICT, FailureCode.OPERATION_UNSUPPORTED, null, message);
+  }
+
   public static Refusal noHost(String hostId) {
     return new Refusal(Kind.NOT_FOUND, FailureCode.NO_HOST, "host", "no host '" + hostId + "' has ever reported");
   }

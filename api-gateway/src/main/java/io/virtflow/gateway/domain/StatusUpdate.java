@@ -3,10 +3,15 @@ package io.virtflow.gateway.domain;
 import java.time.Instant;
 import java.util.Objects;
 
-/** One status transition of one command, as read from {@code command.status} or decided locally. */
+/**
+ * One status transition of one command, as read from {@code command.status} or decided locally.
+ *
+ * @param result what a command that answers with data reported (JSON text, e.g. a reconcile's drift report), or null
+ * @param jobId the domain job the command ran under (a snapshot workflow's steps), or null
+ */
 public record StatusUpdate(String commandId, String domainId, String hostId, String operation, Phase phase,
     String code, String message, String domainState, Instant at, String principal, String idempotencyKey,
-    String requestHash) {
+    String requestHash, String result, String jobId) {
   public StatusUpdate {
     Objects.requireNonNull(commandId);
     Objects.requireNonNull(phase);

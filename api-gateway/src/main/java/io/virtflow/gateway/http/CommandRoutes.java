@@ -17,12 +17,15 @@ import io.virtflow.gateway.domain.DiskSpec;
 import io.virtflow.gateway.domain.DomainRef;
 import io.virtflow.gateway.domain.Operation;
 import io.virtflow.gateway.domain.RequestFingerprint;
+import io.virtflow.gateway.domain.RevertStart;
+import io.virtflow.gateway.domain.SnapshotKind;
+import io.virtflow.gateway.domain.SnapshotSpec;
 import io.virtflow.gateway.domain.Submission;
 
 /**
- * The state-changing calls: define, the lifecycle operations, undefine and cancel. Each reads its input
- * strictly, then hands one {@link Submission} to the {@link CommandService}, and answers 202 once the
- * command is durably in Kafka.
+ * The state-changing calls: define, the lifecycle operations, undefine, cancel, and the snapshot
+ * requests. Each reads its input strictly, then hands one {@link Submission} to the
+ * {@link CommandService}, and answers 202 once the command is durably in Kafka.
  */
 final class CommandRoutes {
   static final String IDEMPOTENCY_KEY = "Idempotency-Key";
@@ -31,6 +34,9 @@ final class CommandRoutes {
   private static final String TIMEOUT_MS = "timeoutMs";
   private static final Set<String> DEFINE_FIELDS = Set.of("name", "host", "vcpus", "memoryMiB", "disks");
   private static final Set<String> DISK_FIELDS = Set.of("target", "sizeGiB");
+  private static final Set<String> SNAPSHOT_FIELDS = Set.of("name", "kind", "description", "quiesce", "memory");
+  private static final Set<String> DELETE_SNAPSHOT_PARAMS = Set.of(TIMEOUT_MS, "children", "childrenOnly",
+      "metadataOnly");
 
   private final CommandService service;
 
@@ -84,6 +90,47 @@ final class CommandRoutes {
         Params.flag(ctx, "removeStorage"));
     submit(ctx, op, ctx.pathParam("domain"), null,
         Set.of(TIMEOUT_MS, "force", "snapshotsMetadata", "removeStorage"));
+  }
+
+  void createSnapshot(RoutingContext ctx) {
+    ObjectNode body = JsonInput.object(ctx.body().buffer(), true);
+    JsonInput.onlyFields(body, "", SNAPSHOT_FIELDS);
+    String name = JsonInput.string(body, "", "name", true);
+    SnapshotKind kind = JsonInput.constant(body, "", "kind", SnapshotKind.class, true);
+    String description = JsonInput.string(body, "", "description", false);
+    boolean quiesce = Boolean.TRUE.equals(JsonInput.bool(body, "", "quiesce", false));
+    boolean memory = Boolean.TRUE.equals(JsonInput.bool(body, "", "memory", false));
+    submit(ctx, new Operation.CreateSnapshot(new SnapshotSpec(name, kind, description, quiesce, memory)),
+        ctx.pathParam("domain"), body, Set.of(TIMEOUT_MS));
+  }
+
+  void revertSnapshot(RoutingContext ctx) {
+    ObjectNode body = JsonInput.object(ctx.body().buffer(), false);
+    RevertStart start = RevertStart.KEEP;
+    boolean force = false;
+    if (body != null) {
+      JsonInput.onlyFields(body, "", Set.of("start", "force"));
+      RevertStart s = JsonInput.constant(body, "", "start", RevertStart.class, false);
+      start = s == null ? RevertStart.KEEP : s;
+      force = Boolean.TRUE.equals(JsonInput.bool(body, "", "force", false));
+    }
+    submit(ctx, new Operation.RevertSnapshot(ctx.pathParam("name"), start, force), ctx.pathParam("domain"), body,
+        Set.of(TIMEOUT_MS));
+  }
+
+  void deleteSnapshot(RoutingContext ctx) {
+    Params.only(ctx, DELETE_SNAPSHOT_PARAMS);
+    Operation op = new Operation.DeleteSnapshot(ctx.pathParam("name"), Params.flag(ctx, "children"),
+        Params.flag(ctx, "childrenOnly"), Params.flag(ctx, "metadataOnly"));
+    submit(ctx, op, ctx.pathParam("domain"), null, DELETE_SNAPSHOT_PARAMS);
+  }
+
+  void reconcileSnapshots(RoutingContext ctx) {
+    ObjectNode body = JsonInput.object(ctx.body().buffer(), false);
+    if (body != null) {
+      JsonInput.onlyFields(body, "", Set.of());
+    }
+    submit(ctx, new Operation.ReconcileSnapshots(), ctx.pathParam("domain"), body, Set.of(TIMEOUT_MS));
   }
 
   void cancel(RoutingContext ctx) {

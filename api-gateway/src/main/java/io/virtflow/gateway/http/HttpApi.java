@@ -53,6 +53,13 @@ public final class HttpApi {
     for (Operation.Lifecycle.Kind kind : Operation.Lifecycle.Kind.values()) {
       r.post("/v1/domains/:domain/" + kind.action()).handler(guard(ctx -> commands.lifecycle(ctx, kind)));
     }
+    r.post("/v1/domains/:domain/snapshots").handler(guard(commands::createSnapshot));
+    r.get("/v1/domains/:domain/snapshots").handler(guard(queries::snapshots));
+    // Registered before the ":name" routes; "reconcile" stays a valid snapshot name for GET and DELETE.
+    r.post("/v1/domains/:domain/snapshots/reconcile").handler(guard(commands::reconcileSnapshots));
+    r.get("/v1/domains/:domain/snapshots/:name").handler(guard(queries::snapshot));
+    r.delete("/v1/domains/:domain/snapshots/:name").handler(guard(commands::deleteSnapshot));
+    r.post("/v1/domains/:domain/snapshots/:name/revert").handler(guard(commands::revertSnapshot));
     r.get("/v1/commands/:id").handler(guard(queries::command));
     r.post("/v1/commands/:id/cancel").handler(guard(commands::cancel));
     r.get("/v1/hosts").handler(guard(queries::hosts));

@@ -105,6 +105,21 @@ final class JsonInput {
     return v.booleanValue();
   }
 
+  /** A string field naming one constant of {@code type}, exactly as the constant is spelled. */
+  static <E extends Enum<E>> E constant(ObjectNode node, String prefix, String name, Class<E> type, boolean required) {
+    String v = string(node, prefix, name, required);
+    if (v == null) {
+      return null;
+    }
+    for (E e : type.getEnumConstants()) {
+      if (e.name().equals(v)) {
+        return e;
+      }
+    }
+    throw Refusal.invalid(prefix + name, "must be one of " + java.util.Arrays.toString(type.getEnumConstants())
+        + ", got '" + v + "'");
+  }
+
   static ArrayNode array(ObjectNode node, String prefix, String name, boolean required) {
     JsonNode v = present(node, prefix, name, required);
     if (v == null) {

@@ -15,10 +15,12 @@ import io.virtflow.gateway.domain.DomainView;
 import io.virtflow.gateway.domain.HostView;
 import io.virtflow.gateway.domain.PendingDefines;
 import io.virtflow.gateway.domain.Refusal;
+import io.virtflow.gateway.domain.SnapshotCatalogView;
+import io.virtflow.gateway.domain.SnapshotRules;
 import io.virtflow.platform.health.Health;
 import io.virtflow.schema.SchemaSet;
 
-/** The reads: domains, hosts, command status (with long poll), the schema set, health. */
+/** The reads: domains, snapshot trees, hosts, command status (with long poll), the schema set, health. */
 final class QueryRoutes {
   private final Vertx vertx;
   private final GatewayState state;
@@ -40,7 +42,7 @@ final class QueryRoutes {
     Params.only(ctx, Set.of());
     JsonArray out = new JsonArray();
     for (DomainView d : state.domains().all()) {
-      out.add(Renderings.domain(d));
+      out.add(Renderings.domain(d, state.snapshots().count(d.domainId())));
     }
     for (PendingDefines.Pending p : state.pending().all()) {
       if (p.acknowledged() && !state.domains().contains(p.domainId())) {
@@ -55,12 +57,32 @@ final class QueryRoutes {
     String ref = ctx.pathParam("domain");
     Optional<DomainView> known = state.domains().find(ref);
     if (known.isPresent()) {
-      json(ctx, Renderings.domain(known.get()));
+      json(ctx, Renderings.domain(known.get(), state.snapshots().count(known.get().domainId())));
       return;
     }
     Optional<PendingDefines.Pending> pending = DomainRef.isUuid(ref)
         ? state.pending().byDomainId(DomainRef.canonicalId(ref)) : state.pending().byName(ref);
     json(ctx, Renderings.pendingDomain(pending.orElseThrow(() -> Refusal.noDomain(ref))));
+  }
+
+  /** The domain's snapshot tree: every snapshot with its parent and children, the current one, any workflow under way. */
+  void snapshots(RoutingContext ctx) {
+    Params.only(ctx, Set.of());
+    GatewayState.Target target = target(ctx);
+    json(ctx, Renderings.snapshotTree(target, state.snapshots().entry(target.domainId())));
+  }
+
+  void snapshot(RoutingContext ctx) {
+    Params.only(ctx, Set.of());
+    GatewayState.Target target = target(ctx);
+    SnapshotCatalogView catalog = state.snapshots().catalog(target.domainId());
+    SnapshotCatalogView.SnapshotView s = SnapshotRules.requireSnapshot(target.name(), catalog, ctx.pathParam("name"));
+    json(ctx, Renderings.snapshot(s, catalog));
+  }
+
+  private GatewayState.Target target(RoutingContext ctx) {
+    String ref = ctx.pathParam("domain");
+    return state.resolve(ref).orElseThrow(() -> Refusal.noDomain(ref));
   }
 
   void hosts(RoutingContext ctx) {
@@ -83,11 +105,12 @@ final class QueryRoutes {
     long wait = waitMs == null ? 0 : Math.min(waitMs, maxWait.toMillis());
     CommandTrack track = state.commands().find(DomainRef.canonicalId(id))
         .orElseThrow(() -> Refusal.unknownCommand(id));
-    if (track.terminal() || wait == 0) {
+    if (state.ended(track) || wait == 0) {
       json(ctx, Renderings.command(track));
       return;
     }
-    // Long poll: nothing blocks; whichever comes first, the terminal status or the timer, answers.
+    // Long poll: nothing blocks; whichever comes first, the end (for a snapshot command: its terminal status
+    // and its catalog event) or the timer, answers.
     long[] timer = new long[1];
     Runnable unwatch = state.onTerminal(track.commandId(), t -> {
       vertx.cancelTimer(timer[0]);

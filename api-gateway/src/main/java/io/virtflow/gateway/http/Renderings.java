@@ -2,13 +2,18 @@ package io.virtflow.gateway.http;
 
 import java.time.Instant;
 
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.virtflow.gateway.command.Accepted;
+import io.virtflow.gateway.command.GatewayState;
 import io.virtflow.gateway.domain.CommandTrack;
 import io.virtflow.gateway.domain.DomainView;
 import io.virtflow.gateway.domain.HostView;
 import io.virtflow.gateway.domain.PendingDefines;
+import io.virtflow.gateway.domain.SnapshotCatalogView;
+import io.virtflow.gateway.domain.SnapshotDirectory;
 import io.virtflow.schema.DomainEvent;
 
 /** The JSON documents of the HTTP API. Times are ISO-8601 UTC strings. */
@@ -20,7 +25,8 @@ final class Renderings {
     return new JsonObject().put("commandId", a.commandId()).put("domainId", a.domainId()).put("status", "ACCEPTED");
   }
 
-  static JsonObject domain(DomainView d) {
+  /** A domain; {@code snapshotCount} comes from the snapshot catalog projection. */
+  static JsonObject domain(DomainView d, int snapshotCount) {
     JsonArray disks = new JsonArray();
     for (DomainView.Disk disk : d.disks()) {
       disks.add(new JsonObject().put("target", disk.target()).put("sizeGiB", disk.sizeGiB())
@@ -35,7 +41,7 @@ final class Renderings {
         .put("vcpus", d.vcpus())
         .put("memoryMiB", d.memoryMiB())
         .put("disks", disks)
-        .put("snapshotCount", d.snapshotCount())
+        .put("snapshotCount", snapshotCount)
         .put("version", d.version())
         .put("updatedAt", time(d.updatedAt()))
         .put("pending", false);
@@ -89,8 +95,67 @@ final class Renderings {
         .put("code", t.code())
         .put("message", t.message())
         .put("domainState", t.domainState())
+        .put("result", result(t.result()))
+        .put("jobId", t.jobId())
         .put("updatedAt", time(t.updatedAt()))
         .put("history", history);
+  }
+
+  /** A command's result: the JSON value it holds, or the text itself when it is not JSON. */
+  static Object result(String text) {
+    if (text == null) {
+      return null;
+    }
+    try {
+      return Json.decodeValue(text);
+    } catch (DecodeException e) {
+      return text;
+    }
+  }
+
+  static JsonObject snapshotTree(GatewayState.Target domain, SnapshotDirectory.Entry entry) {
+    SnapshotCatalogView catalog = entry.catalog();
+    JsonArray snapshots = new JsonArray();
+    for (SnapshotCatalogView.SnapshotView s : catalog.snapshots()) {
+      snapshots.add(snapshot(s, catalog));
+    }
+    SnapshotDirectory.InProgress ip = entry.inProgress();
+    return new JsonObject()
+        .put("domainId", domain.domainId())
+        .put("domain", domain.name())
+        .put("current", catalog.current())
+        .put("snapshots", snapshots)
+        .put("inProgress", ip == null ? null : new JsonObject()
+            .put("phase", ip.phase())
+            .put("snapshot", ip.snapshot())
+            .put("commandId", ip.commandId())
+            .put("since", time(ip.since())));
+  }
+
+  static JsonObject snapshot(SnapshotCatalogView.SnapshotView s, SnapshotCatalogView catalog) {
+    JsonArray disks = new JsonArray();
+    for (SnapshotCatalogView.Disk d : s.disks()) {
+      JsonObject disk = new JsonObject().put("target", d.target()).put("file", d.file());
+      if (d.tag() != null) {
+        disk.put("tag", d.tag());
+      }
+      if (d.overlay() != null) {
+        disk.put("overlay", d.overlay());
+      }
+      disks.add(disk);
+    }
+    return new JsonObject()
+        .put("name", s.name())
+        .put("parent", s.parent())
+        .put("children", new JsonArray(catalog.children(s.name())))
+        .put("current", s.name().equals(catalog.current()))
+        .put("kind", s.kind().name())
+        .put("description", s.description())
+        .put("state", s.creationState())
+        .put("createdAt", time(s.createdAt()))
+        .put("indications", new JsonObject().put("online", s.online()).put("quiesced", s.quiesced())
+            .put("paused", s.paused()))
+        .put("disks", disks);
   }
 
   static JsonObject event(DomainEvent e) {

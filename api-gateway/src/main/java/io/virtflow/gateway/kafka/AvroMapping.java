@@ -10,12 +10,17 @@ import io.virtflow.gateway.domain.DomainView;
 import io.virtflow.gateway.domain.HostView;
 import io.virtflow.gateway.domain.Operation;
 import io.virtflow.gateway.domain.Phase;
+import io.virtflow.gateway.domain.SnapshotCatalogView;
+import io.virtflow.gateway.domain.SnapshotKind;
+import io.virtflow.gateway.domain.SnapshotSpec;
 import io.virtflow.gateway.domain.StatusUpdate;
 import io.virtflow.schema.Cancel;
 import io.virtflow.schema.Command;
 import io.virtflow.schema.CommandStatus;
 import io.virtflow.schema.CommandStatusCode;
+import io.virtflow.schema.CreateSnapshot;
 import io.virtflow.schema.Define;
+import io.virtflow.schema.DeleteSnapshot;
 import io.virtflow.schema.Destroy;
 import io.virtflow.schema.Disk;
 import io.virtflow.schema.DomainState;
@@ -23,8 +28,15 @@ import io.virtflow.schema.ErrorCode;
 import io.virtflow.schema.HostState;
 import io.virtflow.schema.HostStatus;
 import io.virtflow.schema.Reboot;
+import io.virtflow.schema.ReconcileSnapshots;
 import io.virtflow.schema.Resume;
+import io.virtflow.schema.RevertSnapshot;
 import io.virtflow.schema.Shutdown;
+import io.virtflow.schema.SnapshotCatalog;
+import io.virtflow.schema.SnapshotDiskRecord;
+import io.virtflow.schema.SnapshotKindCode;
+import io.virtflow.schema.SnapshotRecord;
+import io.virtflow.schema.SnapshotRequest;
 import io.virtflow.schema.Start;
 import io.virtflow.schema.Suspend;
 import io.virtflow.schema.Undefine;
@@ -72,6 +84,9 @@ public final class AvroMapping {
     if (op instanceof Operation.Cancel cancel) {
       return Cancel.newBuilder().setTargetCommandId(cancel.targetCommandId()).build();
     }
+    if (op instanceof Operation.SnapshotOperation) {
+      throw new IllegalArgumentException(op.name() + " is a snapshot request, not a host command");
+    }
     Operation.Lifecycle lifecycle = (Operation.Lifecycle) op;
     return switch (lifecycle.kind()) {
       case SHUTDOWN -> new Shutdown();
@@ -96,6 +111,8 @@ public final class AvroMapping {
         .setPrincipal(u.principal())
         .setIdempotencyKey(u.idempotencyKey())
         .setRequestHash(u.requestHash())
+        .setResult(u.result())
+        .setJobId(u.jobId())
         .build();
   }
 
@@ -103,7 +120,53 @@ public final class AvroMapping {
     return new StatusUpdate(s.getCommandId(), s.getDomainId(), s.getHostId(), s.getOperation(),
         Phase.valueOf(s.getStatus().name()), s.getCode() == null ? null : s.getCode().name(), s.getMessage(),
         s.getDomainState() == null ? null : s.getDomainState().name(), s.getAt(), s.getPrincipal(),
-        s.getIdempotencyKey(), s.getRequestHash());
+        s.getIdempotencyKey(), s.getRequestHash(), s.getResult(), s.getJobId());
+  }
+
+  /** A snapshot request for {@code snapshot.requests}; the draft's host is not part of it (the service knows it). */
+  public static SnapshotRequest toSnapshotRequest(CommandDraft d) {
+    return SnapshotRequest.newBuilder()
+        .setCommandId(d.commandId())
+        .setDomainId(d.domainId())
+        .setIssuedAt(d.issuedAt())
+        .setDeadline(d.deadline())
+        .setPrincipal(d.principal())
+        .setIdempotencyKey(d.idempotencyKey())
+        .setRequestHash(d.requestHash())
+        .setPayload(snapshotPayload((Operation.SnapshotOperation) d.operation()))
+        .build();
+  }
+
+  static Object snapshotPayload(Operation.SnapshotOperation op) {
+    if (op instanceof Operation.CreateSnapshot create) {
+      SnapshotSpec spec = create.spec();
+      return CreateSnapshot.newBuilder().setName(spec.name()).setKind(SnapshotKindCode.valueOf(spec.kind().name()))
+          .setDescription(spec.description()).setQuiesce(spec.quiesce()).setMemory(spec.memory()).build();
+    }
+    if (op instanceof Operation.RevertSnapshot revert) {
+      return RevertSnapshot.newBuilder().setName(revert.snapshot())
+          .setStart(io.virtflow.schema.RevertStart.valueOf(revert.start().name())).setForce(revert.force()).build();
+    }
+    if (op instanceof Operation.DeleteSnapshot delete) {
+      return DeleteSnapshot.newBuilder().setName(delete.snapshot()).setChildren(delete.children())
+          .setChildrenOnly(delete.childrenOnly()).setMetadataOnly(delete.metadataOnly()).build();
+    }
+    return ReconcileSnapshots.newBuilder().build();
+  }
+
+  /** A catalog as the snapshot service published it, in the gateway's model. */
+  public static SnapshotCatalogView fromCatalog(SnapshotCatalog c) {
+    List<SnapshotCatalogView.SnapshotView> snapshots = new ArrayList<>();
+    for (SnapshotRecord r : c.getSnapshots()) {
+      List<SnapshotCatalogView.Disk> disks = new ArrayList<>();
+      for (SnapshotDiskRecord d : r.getDisks()) {
+        disks.add(new SnapshotCatalogView.Disk(d.getTarget(), d.getFile(), d.getTag(), d.getOverlay()));
+      }
+      snapshots.add(new SnapshotCatalogView.SnapshotView(r.getName(), r.getParent(),
+          SnapshotKind.valueOf(r.getKind().name()), r.getDescription(), r.getCreationState().name(), r.getOnline(),
+          r.getQuiesced(), r.getPaused(), r.getCreatedAt(), disks));
+    }
+    return new SnapshotCatalogView(snapshots, c.getCurrent());
   }
 
   public static DomainView fromState(DomainState s) {

@@ -21,8 +21,9 @@ import io.virtflow.schema.Codecs;
 import io.virtflow.schema.Topics;
 
 /**
- * Writes commands on {@code <ns>.host.<hostId>.commands} keyed by domain id, and statuses on
- * {@code command.status} keyed by command id.
+ * Writes commands on {@code <ns>.host.<hostId>.commands} and snapshot requests on
+ * {@code snapshot.requests}, both keyed by domain id, and statuses on {@code command.status} keyed by
+ * command id.
  *
  * <p>{@code producer.send} blocks its caller while a topic's metadata is missing (a new host topic, a
  * broker down) for up to {@code max.block.ms}, so sends are handed to one ordered worker: the event loop
@@ -65,6 +66,12 @@ public final class KafkaCommandSink implements CommandSink {
   public Future<Void> publish(CommandDraft command) {
     return send(new ProducerRecord<>(topics.hostCommands(command.hostId()), command.domainId(),
         Codecs.COMMAND.encode(AvroMapping.toCommand(command))));
+  }
+
+  @Override
+  public Future<Void> publishSnapshotRequest(CommandDraft request) {
+    return send(new ProducerRecord<>(topics.snapshotRequests(), request.domainId(),
+        Codecs.SNAPSHOT_REQUEST.encode(AvroMapping.toSnapshotRequest(request))));
   }
 
   @Override

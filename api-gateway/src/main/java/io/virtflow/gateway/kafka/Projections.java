@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.virtflow.gateway.command.GatewayState;
+import io.virtflow.gateway.domain.SnapshotDirectory;
 import io.virtflow.platform.health.Health;
 import io.virtflow.platform.kafka.TopicReader;
 import io.virtflow.schema.AvroCodec;
@@ -20,12 +21,15 @@ import io.virtflow.schema.Codecs;
 import io.virtflow.schema.CommandStatus;
 import io.virtflow.schema.DomainState;
 import io.virtflow.schema.HostStatus;
+import io.virtflow.schema.SnapshotEvent;
 import io.virtflow.schema.Topics;
 
 /**
  * Rebuilds {@link GatewayState} from the beginning of {@code vm.state} (a tombstone removes a domain),
- * {@code host.status} and {@code command.status}, and keeps it current. Records that cannot be decoded
- * are logged and skipped: the gateway only reads, and the writer's own consumers park bad records.
+ * {@code host.status}, {@code command.status} and {@code snapshot.events} (the catalog's log, never
+ * compacted: every domain's latest catalog is in its last final event), and keeps it current. Records
+ * that cannot be decoded are logged and skipped: the gateway only reads, and the writer's own consumers
+ * park bad records.
  */
 public final class Projections {
   private static final Logger LOG = LoggerFactory.getLogger(Projections.class);
@@ -37,7 +41,7 @@ public final class Projections {
   }
 
   /**
-   * Starts the three readers on {@code context}; the future completes once all have caught up with
+   * Starts the four readers on {@code context}; the future completes once all have caught up with
    * the end each topic had when they started.
    */
   public static Future<Projections> start(Topics topics, GatewayState state, Clock clock, Context context,
@@ -53,6 +57,9 @@ public final class Projections {
     p.readers.add(new TopicReader("gateway-command-status", consumers.get(), topics.commandStatus(),
         TopicReader.Start.BEGINNING, context, batch -> p.apply(batch, Codecs.COMMAND_STATUS,
             (rec, s) -> state.statusReported(AvroMapping.fromStatus(s)), rec -> { })));
+    p.readers.add(new TopicReader("gateway-snapshot-events", consumers.get(), topics.snapshotEvents(),
+        TopicReader.Start.BEGINNING, context, batch -> p.apply(batch, Codecs.SNAPSHOT_EVENT,
+            (rec, e) -> snapshotEvent(state, e), rec -> { })));
     List<Future<Void>> all = new ArrayList<>();
     for (TopicReader r : p.readers) {
       all.add(r.caughtUp());
@@ -71,7 +78,7 @@ public final class Projections {
         return Health.Check.down("a projection reader stopped: " + r.failure());
       }
     }
-    return caughtUp ? Health.Check.up("vm.state, host.status and command.status caught up")
+    return caughtUp ? Health.Check.up("vm.state, host.status, command.status and snapshot.events caught up")
         : Health.Check.down("catching up");
   }
 
@@ -79,6 +86,17 @@ public final class Projections {
     List<Future<Void>> all = new ArrayList<>();
     readers.forEach(r -> all.add(r.stop()));
     return Future.join(all).mapEmpty();
+  }
+
+  /** Reads one catalog event as the snapshot service does (its {@code CatalogFeed}). */
+  static void snapshotEvent(GatewayState state, SnapshotEvent e) {
+    switch (e.getPhase()) {
+      case CREATING, REVERTING, DELETING -> state.snapshotWorkflowStarted(e.getDomainId(),
+          new SnapshotDirectory.InProgress(e.getPhase().name(), e.getSnapshotName(), e.getCommandId(), e.getAt()));
+      case DROPPED -> state.snapshotsDropped(e.getDomainId());
+      default -> state.snapshotWorkflowEnded(e.getDomainId(), e.getCommandId(),
+          e.getCatalog() == null ? null : AvroMapping.fromCatalog(e.getCatalog()));
+    }
   }
 
   /** What to do with one decoded record. */

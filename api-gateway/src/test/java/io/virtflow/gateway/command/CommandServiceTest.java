@@ -16,11 +16,18 @@ import org.junit.jupiter.api.Test;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.virtflow.gateway.domain.CommandDraft;
+import io.virtflow.gateway.domain.CommandTrack;
 import io.virtflow.gateway.domain.DefineSpec;
+import io.virtflow.gateway.domain.DomainView;
+import io.virtflow.gateway.domain.FailureCode;
 import io.virtflow.gateway.domain.HostView;
 import io.virtflow.gateway.domain.Operation;
 import io.virtflow.gateway.domain.Phase;
 import io.virtflow.gateway.domain.Refusal;
+import io.virtflow.gateway.domain.RevertStart;
+import io.virtflow.gateway.domain.SnapshotCatalogView;
+import io.virtflow.gateway.domain.SnapshotKind;
+import io.virtflow.gateway.domain.SnapshotSpec;
 import io.virtflow.gateway.domain.StatusUpdate;
 import io.virtflow.gateway.domain.Submission;
 
@@ -47,6 +54,15 @@ class CommandServiceTest {
     public Future<Void> publish(CommandDraft command) {
       calls.add("publish " + command.operation().name());
       published.add(command);
+      Promise<Void> p = Promise.promise();
+      acks.add(p);
+      return p.future();
+    }
+
+    @Override
+    public Future<Void> publishSnapshotRequest(CommandDraft request) {
+      calls.add("request " + request.operation().name());
+      published.add(request);
       Promise<Void> p = Promise.promise();
       acks.add(p);
       return p.future();
@@ -193,7 +209,7 @@ class CommandServiceTest {
     assertThat(sink.published.get(1).hostId()).isEqualTo("h1");
 
     state.statusReported(new StatusUpdate(id, null, null, "Define", Phase.SUCCEEDED, null, null, null, NOW, null, null,
-        null));
+        null, null, null));
     Future<Accepted> late = service.submit(new Submission("anonymous", new Operation.Cancel(id), null, null, "h", null));
     assertThat(late.cause()).isInstanceOfSatisfying(Refusal.class, r -> {
       assertThat(r.kind()).isEqualTo(Refusal.Kind.CONFLICT);
@@ -209,5 +225,149 @@ class CommandServiceTest {
     assertThat(s.submit(define("web", null, "h")).cause()).isInstanceOfSatisfying(Refusal.class,
         r -> assertThat(r.kind()).isEqualTo(Refusal.Kind.UNAVAILABLE));
     assertThat(sink.calls).isEmpty();
+  }
+  private String knownDomain(String name) {
+    String id = new UUID(1, seq.incrementAndGet()).toString();
+    state.domainChanged(new DomainView(id, name, "h1", "SHUTOFF", "UNKNOWN", 1, 512, List.of(), 0, 1, "anonymous", NOW));
+    return id;
+  }
+
+  private static Submission snapshot(Operation op, String ref) {
+    return new Submission("anonymous", op, ref, null, "h", null);
+  }
+
+  private static SnapshotCatalogView oneSnapshot(String name) {
+    return new SnapshotCatalogView(List.of(new SnapshotCatalogView.SnapshotView(name, null, SnapshotKind.INTERNAL, null,
+        "SHUTOFF", false, false, false, NOW, List.of())), name);
+  }
+
+  @Test
+  void aSnapshotRequestGoesToTheSnapshotServiceAndIsAcceptedLikeACommand() {
+    String id = knownDomain("web");
+    Future<Accepted> answer = service.submit(snapshot(new Operation.CreateSnapshot(new SnapshotSpec("s1",
+        SnapshotKind.INTERNAL, null, false, false)), "web"));
+    assertThat(sink.calls).containsExactly("request CreateSnapshot");
+    sink.acks.get(0).complete();
+    assertThat(answer.result().domainId()).isEqualTo(id);
+    assertThat(sink.calls).containsExactly("request CreateSnapshot", "status ACCEPTED");
+    assertThat(sink.statuses.get(0).operation()).isEqualTo("CreateSnapshot");
+    assertThat(sink.statuses.get(0).hostId()).isEqualTo("h1");
+    assertThat(sink.published.get(0).deadline()).isEqualTo(NOW.plus(Duration.ofMinutes(5)));
+
+    Future<Accepted> failed = service.submit(snapshot(new Operation.ReconcileSnapshots(), id));
+    sink.acks.get(1).fail(new IllegalStateException("broker gone"));
+    assertThat(failed.cause()).isInstanceOf(BusUnavailable.class);
+    assertThat(sink.statuses).hasSize(1);
+  }
+
+  @Test
+  void snapshotRequestsAreCheckedBeforeTheDomainAndAgainstItsCatalog() {
+    String id = knownDomain("web");
+    state.snapshotWorkflowEnded(id, "c0", oneSnapshot("s1"));
+    Future<Accepted> badName = service.submit(snapshot(new Operation.CreateSnapshot(new SnapshotSpec("a b",
+        SnapshotKind.INTERNAL, null, false, false)), "ghost"));
+    assertThat(badName.cause()).isInstanceOfSatisfying(Refusal.class,
+        r -> assertThat(r.kind()).isEqualTo(Refusal.Kind.INVALID));
+    Future<Accepted> dup = service.submit(snapshot(new Operation.CreateSnapshot(new SnapshotSpec("s1",
+        SnapshotKind.EXTERNAL, null, false, false)), "web"));
+    assertThat(dup.cause()).isInstanceOfSatisfying(Refusal.class,
+        r -> assertThat(r.kind()).isEqualTo(Refusal.Kind.CONFLICT));
+    Future<Accepted> missing = service.submit(snapshot(new Operation.RevertSnapshot("s2", RevertStart.KEEP, false),
+        "web"));
+    assertThat(missing.cause()).isInstanceOfSatisfying(Refusal.class,
+        r -> assertThat(r.code()).isEqualTo(FailureCode.NO_SNAPSHOT));
+    Future<Accepted> undefine = service.submit(snapshot(new Operation.Undefine(true, false, false), "web"));
+    assertThat(undefine.cause()).isInstanceOfSatisfying(Refusal.class,
+        r -> assertThat(r.getMessage()).startsWith("domain 'web' has 1 snapshot;"));
+    assertThat(sink.calls).isEmpty();
+
+    service.submit(snapshot(new Operation.Undefine(false, true, false), "web"));
+    service.submit(snapshot(new Operation.DeleteSnapshot("s1", true, false, false), "web"));
+    assertThat(sink.calls).containsExactly("ensure h1", "publish Undefine", "request DeleteSnapshot");
+  }
+
+  @Test
+  void aSnapshotRequestCannotBeCancelled() {
+    knownDomain("web");
+    Future<Accepted> reconcile = service.submit(snapshot(new Operation.ReconcileSnapshots(), "web"));
+    sink.acks.get(0).complete();
+    Future<Accepted> cancel = service.submit(new Submission("anonymous",
+        new Operation.Cancel(reconcile.result().commandId()), null, null, "h", null));
+    assertThat(cancel.cause()).isInstanceOfSatisfying(Refusal.class, r -> {
+      assertThat(r.kind()).isEqualTo(Refusal.Kind.CONFLICT);
+      assertThat(r.code()).isEqualTo(FailureCode.OPERATION_UNSUPPORTED);
+    });
+    assertThat(sink.published).hasSize(1);
+  }
+
+  private StatusUpdate ended(String commandId, String operation, Phase phase) {
+    return new StatusUpdate(commandId, "d1", "h1", operation, phase, null, null, null, NOW, null, null, null, null, null);
+  }
+
+  @Test
+  void aSnapshotCommandEndsForItsWatchersOnlyOnceItsCatalogIsIn() {
+    List<String> woken = new ArrayList<>();
+    state.onTerminal("c1", t -> woken.add(t.commandId()));
+    state.statusReported(ended("c1", "CreateSnapshot", Phase.SUCCEEDED));
+    CommandTrack c1 = state.commands().find("c1").orElseThrow();
+    assertThat(c1.terminal()).isTrue();
+    assertThat(state.ended(c1)).isFalse();
+    assertThat(woken).isEmpty();
+    state.snapshotWorkflowEnded("d1", "c1", oneSnapshot("s1"));
+    assertThat(woken).containsExactly("c1");
+    assertThat(state.ended(c1)).isTrue();
+
+    // The event first, then the status: at once.
+    state.snapshotWorkflowEnded("d1", "c2", oneSnapshot("s1"));
+    state.onTerminal("c2", t -> woken.add(t.commandId()));
+    state.statusReported(ended("c2", "DeleteSnapshot", Phase.FAILED));
+    assertThat(woken).containsExactly("c1", "c2");
+
+    // Refusals and reconciles publish no catalog: at once.
+    state.onTerminal("c3", t -> woken.add(t.commandId()));
+    state.statusReported(ended("c3", "RevertSnapshot", Phase.REJECTED));
+    state.onTerminal("c4", t -> woken.add(t.commandId()));
+    state.statusReported(ended("c4", "ReconcileSnapshots", Phase.SUCCEEDED));
+    assertThat(woken).containsExactly("c1", "c2", "c3", "c4");
+  }
+
+  @Test
+  void aSnapshotCommandWhoseCatalogNeverComesEndsAfterTheGrace() {
+    MutableClock clock = new MutableClock(NOW);
+    GatewayState s = new GatewayState(clock, Duration.ofSeconds(10), 1000);
+    List<String> woken = new ArrayList<>();
+    s.onTerminal("c1", t -> woken.add(t.commandId()));
+    s.statusReported(ended("c1", "RevertSnapshot", Phase.SUCCEEDED));
+    clock.now = NOW.plus(GatewayState.CATALOG_GRACE).minusMillis(1);
+    s.sweep();
+    assertThat(woken).isEmpty();
+    clock.now = NOW.plus(GatewayState.CATALOG_GRACE);
+    s.sweep();
+    assertThat(woken).containsExactly("c1");
+    assertThat(s.ended(s.commands().find("c1").orElseThrow())).isTrue();
+  }
+
+  /** A clock the test moves. */
+  static final class MutableClock extends Clock {
+    Instant now;
+
+    MutableClock(Instant now) {
+      this.now = now;
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
   }
 }

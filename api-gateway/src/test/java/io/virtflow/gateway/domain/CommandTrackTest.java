@@ -19,7 +19,7 @@ class CommandTrackTest {
 
   private static StatusUpdate update(String id, Phase phase, int second) {
     return new StatusUpdate(id, "d", "h", "Start", phase, phase == Phase.FAILED ? "DRIVER_ERROR" : null, null, null,
-        T0.plusSeconds(second), "anonymous", null, null);
+        T0.plusSeconds(second), "anonymous", null, null, null, null);
   }
 
   @Property
@@ -64,8 +64,8 @@ class CommandTrackTest {
   @Test
   void identityIsFilledFromWhicheverStatusCarriesIt() {
     CommandTrack t = new CommandTrack("c");
-    t.apply(new StatusUpdate("c", null, null, null, Phase.RUNNING, null, null, null, T0, null, null, null));
-    t.apply(new StatusUpdate("c", "d", "h", "Define", Phase.ACCEPTED, null, null, null, T0, "p", "k", "hash"));
+    t.apply(new StatusUpdate("c", null, null, null, Phase.RUNNING, null, null, null, T0, null, null, null, null, null));
+    t.apply(new StatusUpdate("c", "d", "h", "Define", Phase.ACCEPTED, null, null, null, T0, "p", "k", "hash", null, null));
     assertThat(t.domainId()).isEqualTo("d");
     assertThat(t.hostId()).isEqualTo("h");
     assertThat(t.operation()).isEqualTo("Define");
