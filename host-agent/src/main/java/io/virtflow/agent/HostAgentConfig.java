@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.stream.Collectors;
 
 import io.virtflow.agent.domain.Operation;
+import io.virtflow.agent.driver.SimHypervisor;
 import io.virtflow.platform.config.BusConfig;
 import io.virtflow.platform.config.Settings;
 import io.virtflow.schema.Topics;
@@ -18,17 +19,26 @@ import io.virtflow.schema.Topics;
  * Everything a host agent is told at start, read once from the environment and validated; immutable.
  *
  * @param simLatency the sim driver's time per call: a default and overrides per operation
+ * @param simDiskBackend {@code qcow2} (real image files made with qemu-img) or {@code memory} (none: for
+ *     scale benchmarks; disk steps are then unsupported)
+ * @param qemuImg the qemu-img executable: a name on the PATH or a path
+ * @param qemuTimeout how long one qemu-img call may take before it is killed
  * @param healthPort 0 for no health endpoint
  */
 public record HostAgentConfig(String hostId, Path dataDir, String driver, SimLatency simLatency,
-    Duration heartbeatInterval, int maxConcurrentDomains, int hostVcpus, long hostMemoryMiB, String healthHost,
-    int healthPort, BusConfig bus) {
+    String simDiskBackend, String qemuImg, Duration qemuTimeout, Duration heartbeatInterval,
+    int maxConcurrentDomains, int hostVcpus, long hostMemoryMiB, String healthHost, int healthPort, BusConfig bus) {
 
   public static final String HOST_ID = "VIRTFLOW_HOST_ID";
   public static final String DATA_DIR = "VIRTFLOW_DATA_DIR";
   public static final String DRIVER = "VIRTFLOW_DRIVER";
   /** A number of milliseconds for every call, and/or {@code op=ms} overrides: {@code "5,start=200"}. */
   public static final String SIM_LATENCY_MS = "VIRTFLOW_SIM_LATENCY_MS";
+  /** {@code qcow2} (default) or {@code memory}. */
+  public static final String SIM_DISK_BACKEND = "VIRTFLOW_SIM_DISK_BACKEND";
+  /** The qemu-img executable (default {@code qemu-img}, from the PATH). */
+  public static final String QEMU_IMG = "VIRTFLOW_QEMU_IMG";
+  public static final String QEMU_TIMEOUT_MS = "VIRTFLOW_QEMU_TIMEOUT_MS";
   public static final String HEARTBEAT_MS = "VIRTFLOW_HEARTBEAT_MS";
   public static final String MAX_CONCURRENT_DOMAINS = "VIRTFLOW_AGENT_MAX_CONCURRENT_DOMAINS";
   public static final String HOST_VCPUS = "VIRTFLOW_HOST_VCPUS";
@@ -38,6 +48,8 @@ public record HostAgentConfig(String hostId, Path dataDir, String driver, SimLat
 
   /** The drivers this build has. */
   public static final List<String> DRIVERS = List.of("sim");
+  /** The sim driver's disk backends. */
+  public static final List<String> DISK_BACKENDS = List.of(SimHypervisor.QCOW2_BACKEND, SimHypervisor.MEMORY_BACKEND);
 
   /** The sim driver's latency: {@code byOperation} overrides {@code all}. */
   public record SimLatency(Duration all, Map<Operation, Duration> byOperation) {
@@ -62,6 +74,9 @@ public record HostAgentConfig(String hostId, Path dataDir, String driver, SimLat
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(driver, "driver");
     Objects.requireNonNull(simLatency, "simLatency");
+    Objects.requireNonNull(simDiskBackend, "simDiskBackend");
+    Objects.requireNonNull(qemuImg, "qemuImg");
+    Objects.requireNonNull(qemuTimeout, "qemuTimeout");
     Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
     Objects.requireNonNull(bus, "bus");
   }
@@ -79,6 +94,16 @@ public record HostAgentConfig(String hostId, Path dataDir, String driver, SimLat
       s.problem(DRIVER + "=" + driver + " is not supported; supported drivers: " + String.join(", ", DRIVERS));
     }
     SimLatency latency = simLatency(s, s.string(SIM_LATENCY_MS, "0"));
+    String diskBackend = s.string(SIM_DISK_BACKEND, SimHypervisor.QCOW2_BACKEND).toLowerCase(Locale.ROOT);
+    if (!DISK_BACKENDS.contains(diskBackend)) {
+      s.problem(SIM_DISK_BACKEND + "=" + diskBackend + " is not a disk backend; choose one of "
+          + String.join(", ", DISK_BACKENDS));
+    }
+    String qemuImg = s.string(QEMU_IMG, "qemu-img");
+    if (qemuImg.isBlank()) {
+      s.problem(QEMU_IMG + " is empty; name the qemu-img executable");
+    }
+    Duration qemuTimeout = s.millis(QEMU_TIMEOUT_MS, 60_000, 100, 3_600_000);
     Duration heartbeat = s.millis(HEARTBEAT_MS, 3_000, 50, 600_000);
     int maxDomains = s.integer(MAX_CONCURRENT_DOMAINS, 16, 1, 4_096);
     int vcpus = s.integer(HOST_VCPUS, 64, 1, 1_000_000);
@@ -87,8 +112,8 @@ public record HostAgentConfig(String hostId, Path dataDir, String driver, SimLat
     int healthPort = s.integer(HEALTH_PORT, 0, 0, 65_535);
     BusConfig bus = BusConfig.from(s);
     s.validate();
-    return new HostAgentConfig(hostId, dataDir, driver, latency, heartbeat, maxDomains, vcpus, memory, healthHost,
-        healthPort, bus);
+    return new HostAgentConfig(hostId, dataDir, driver, latency, diskBackend, qemuImg, qemuTimeout, heartbeat,
+        maxDomains, vcpus, memory, healthHost, healthPort, bus);
   }
 
   private static SimLatency simLatency(Settings s, String text) {
@@ -131,7 +156,8 @@ public record HostAgentConfig(String hostId, Path dataDir, String driver, SimLat
   @Override
   public String toString() {
     return "hostId=" + hostId + " dataDir=" + dataDir + " driver=" + driver + " simLatency=" + simLatency
-        + " heartbeat=" + heartbeatInterval.toMillis() + "ms maxConcurrentDomains=" + maxConcurrentDomains
+        + " simDiskBackend=" + simDiskBackend + " qemuImg=" + qemuImg + " qemuTimeout=" + qemuTimeout.toMillis()
+        + "ms heartbeat=" + heartbeatInterval.toMillis() + "ms maxConcurrentDomains=" + maxConcurrentDomains
         + " vcpus=" + hostVcpus + " memoryMiB=" + hostMemoryMiB
         + " health=" + (healthPort == 0 ? "off" : healthHost + ":" + healthPort) + " bus=[" + bus + "]";
   }

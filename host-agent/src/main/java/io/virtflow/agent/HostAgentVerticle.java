@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
+import io.virtflow.agent.disk.QemuImg;
 import io.virtflow.agent.domain.Domain;
 import io.virtflow.agent.driver.Hypervisor;
 import io.virtflow.agent.driver.SimHypervisor;
@@ -117,12 +118,26 @@ final class HostAgentVerticle extends VerticleBase {
 
   private Host openHost() throws IOException {
     lock = DataDirLock.acquire(config.dataDir());
-    long next = AgentEpoch.next(config.dataDir());
-    journal = OutcomeJournal.open(config.dataDir());
-    driver = SimHypervisor.open(config.dataDir(), config.simLatency().all(), config.simLatency().byOperation(), clock);
-    publisher = new Publisher(new KafkaProducer<>(
-        KafkaSettings.producer(config.bus().bootstrap(), "virtflow-agent-" + hostId, DELIVERY_TIMEOUT_MS)));
-    return new Host(next, journal, driver, driver.list());
+    // Before anything is counted or opened: an agent that cannot work its disks does not start.
+    QemuImg qemu = null;
+    if (SimHypervisor.QCOW2_BACKEND.equals(config.simDiskBackend())) {
+      qemu = QemuImg.open(config.qemuImg(), config.qemuTimeout());
+      LOG.info("{}: disk backend qcow2 with {}", hostId, qemu);
+    }
+    try {
+      long next = AgentEpoch.next(config.dataDir());
+      journal = OutcomeJournal.open(config.dataDir());
+      driver = SimHypervisor.open(config.dataDir(), config.simLatency().all(), config.simLatency().byOperation(),
+          clock, qemu);
+      publisher = new Publisher(new KafkaProducer<>(
+          KafkaSettings.producer(config.bus().bootstrap(), "virtflow-agent-" + hostId, DELIVERY_TIMEOUT_MS)));
+      return new Host(next, journal, driver, driver.list());
+    } catch (IOException | RuntimeException e) {
+      if (qemu != null && driver == null) {
+        qemu.close();
+      }
+      throw e;
+    }
   }
 
   private Future<Void> startProcessor(Host host) {

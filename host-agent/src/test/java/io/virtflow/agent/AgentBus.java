@@ -53,6 +53,8 @@ final class AgentBus implements AutoCloseable {
   AgentBus(String hostId) {
     this.hostId = hostId;
     this.bus = KafkaFixture.freshBus();
+    // Every topic before the readers start: a reader that asks for a topic not yet there gets no partitions.
+    new TopicAdmin(bus).ensureSharedTopics(KafkaFixture.admin());
     new TopicAdmin(bus).ensureHostTopic(KafkaFixture.admin(), hostId);
     this.producer = new KafkaProducer<>(KafkaSettings.producer(bus.bootstrap(), "test-commands", 10_000));
     this.statuses = new Tail(bus.topics().commandStatus());
@@ -62,12 +64,16 @@ final class AgentBus implements AutoCloseable {
     this.dlq = new Tail(bus.topics().dlq());
   }
 
-  /** The agent's environment: this bus, {@code dataDir}, a fast heartbeat, plus {@code extra}. */
+  /**
+   * The agent's environment: this bus, {@code dataDir}, a fast heartbeat, the qcow2 disk backend where
+   * qemu-img runs (else memory), plus {@code extra}.
+   */
   HostAgentConfig config(Path dataDir, Map<String, String> extra) {
     Map<String, String> env = new HashMap<>();
     env.put(HostAgentConfig.HOST_ID, hostId);
     env.put(HostAgentConfig.DATA_DIR, dataDir.toString());
     env.put(HostAgentConfig.HEARTBEAT_MS, "200");
+    env.put(HostAgentConfig.SIM_DISK_BACKEND, Qemu.backendForLifecycleTests());
     env.put(BusConfig.BOOTSTRAP, bus.bootstrap());
     env.put(BusConfig.NAMESPACE, bus.topics().namespace());
     env.put(BusConfig.PARTITIONS, Integer.toString(bus.partitions()));

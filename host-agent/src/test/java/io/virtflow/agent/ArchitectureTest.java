@@ -23,8 +23,9 @@ class ArchitectureTest {
   }
 
   @Test
-  void theDriverAndTheStoreKnowNeitherKafkaNorVertxNorTheWireFormat() {
-    noClasses().that().resideInAnyPackage("io.virtflow.agent.driver..", "io.virtflow.agent.store..")
+  void theDriverTheDisksAndTheStoreKnowNeitherKafkaNorVertxNorTheWireFormat() {
+    noClasses().that().resideInAnyPackage("io.virtflow.agent.driver..", "io.virtflow.agent.disk..",
+            "io.virtflow.agent.store..")
         .should().dependOnClassesThat().resideInAnyPackage("io.vertx..", "org.apache.kafka..", "org.apache.avro..",
             "io.virtflow.schema..", "io.virtflow.agent.kafka..")
         .check(AGENT);
@@ -34,7 +35,7 @@ class ArchitectureTest {
   void theRulesDoNotDependOnTheirAdapters() {
     noClasses().that().resideInAPackage("io.virtflow.agent.domain..")
         .should().dependOnClassesThat().resideInAnyPackage("io.virtflow.agent.driver..", "io.virtflow.agent.store..",
-            "io.virtflow.agent.kafka..")
+            "io.virtflow.agent.kafka..", "io.virtflow.agent.disk..")
         .check(AGENT);
   }
 }

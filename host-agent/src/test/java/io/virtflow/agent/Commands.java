@@ -5,13 +5,19 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
+import io.virtflow.schema.BeginJob;
 import io.virtflow.schema.Cancel;
 import io.virtflow.schema.Command;
 import io.virtflow.schema.Define;
 import io.virtflow.schema.Destroy;
 import io.virtflow.schema.Disk;
+import io.virtflow.schema.DiskStep;
+import io.virtflow.schema.DiskStepKind;
+import io.virtflow.schema.EndJob;
+import io.virtflow.schema.InspectDisks;
 import io.virtflow.schema.Reboot;
 import io.virtflow.schema.Resume;
+import io.virtflow.schema.RunStep;
 import io.virtflow.schema.Shutdown;
 import io.virtflow.schema.Start;
 import io.virtflow.schema.Suspend;
@@ -87,6 +93,44 @@ final class Commands {
 
   Command cancel(String domainId, String targetCommandId) {
     return of(domainId, new Cancel(targetCommandId));
+  }
+
+  Command undefine(String domainId, boolean force, boolean removeStorage) {
+    return of(domainId, Undefine.newBuilder().setForce(force).setRemoveStorage(removeStorage).build());
+  }
+
+  /** A command of the snapshot service's job {@code jobId}. */
+  Command inJob(String jobId, String domainId, Object payload) {
+    return Command.newBuilder(of(domainId, payload)).setJobId(jobId).build();
+  }
+
+  Command beginJob(String jobId, String domainId, String description, Instant expiresAt) {
+    return inJob(jobId, domainId, new BeginJob(description, expiresAt));
+  }
+
+  Command endJob(String jobId, String domainId) {
+    return inJob(jobId, domainId, new EndJob());
+  }
+
+  Command step(String jobId, String domainId, DiskStep step) {
+    return inJob(jobId, domainId, new RunStep(step));
+  }
+
+  Command inspectDisks(String domainId) {
+    return of(domainId, new InspectDisks());
+  }
+
+  static DiskStep diskStep(DiskStepKind kind, String target, String file, String backing, String tag) {
+    return DiskStep.newBuilder().setKind(kind).setTarget(target).setFile(file).setBacking(backing).setTag(tag)
+        .build();
+  }
+
+  static DiskStep powerStep(DiskStepKind kind, boolean paused) {
+    return DiskStep.newBuilder().setKind(kind).setPaused(paused).build();
+  }
+
+  static Command withId(Command command, String commandId) {
+    return Command.newBuilder(command).setCommandId(commandId).build();
   }
 
   static Command withDeadline(Command command, Instant deadline) {

@@ -26,6 +26,9 @@ class HostAgentConfigTest {
     assertThat(c.hostVcpus()).isEqualTo(64);
     assertThat(c.hostMemoryMiB()).isEqualTo(262_144);
     assertThat(c.healthPort()).isZero();
+    assertThat(c.simDiskBackend()).isEqualTo("qcow2");
+    assertThat(c.qemuImg()).isEqualTo("qemu-img");
+    assertThat(c.qemuTimeout()).isEqualTo(Duration.ofSeconds(60));
     assertThat(c.bus().bootstrap()).isEqualTo("127.0.0.1:9092");
     assertThat(c.bus().topics().hostCommands("h1")).isEqualTo("virtflow.host.h1.commands");
   }
@@ -42,6 +45,9 @@ class HostAgentConfigTest {
         Map.entry("VIRTFLOW_HOST_VCPUS", "32"),
         Map.entry("VIRTFLOW_HOST_MEMORY_MIB", "65536"),
         Map.entry("VIRTFLOW_HEALTH_PORT", "8081"),
+        Map.entry("VIRTFLOW_SIM_DISK_BACKEND", "MEMORY"),
+        Map.entry("VIRTFLOW_QEMU_IMG", "/opt/qemu/bin/qemu-img"),
+        Map.entry("VIRTFLOW_QEMU_TIMEOUT_MS", "5000"),
         Map.entry("VIRTFLOW_KAFKA_BOOTSTRAP", "kafka:9092"),
         Map.entry("VIRTFLOW_TOPIC_NAMESPACE", "prod")));
     assertThat(c.dataDir()).isEqualTo(Path.of("/var/lib/virtflow"));
@@ -53,6 +59,9 @@ class HostAgentConfigTest {
     assertThat(c.hostVcpus()).isEqualTo(32);
     assertThat(c.hostMemoryMiB()).isEqualTo(65_536);
     assertThat(c.healthPort()).isEqualTo(8081);
+    assertThat(c.simDiskBackend()).isEqualTo("memory");
+    assertThat(c.qemuImg()).isEqualTo("/opt/qemu/bin/qemu-img");
+    assertThat(c.qemuTimeout()).isEqualTo(Duration.ofSeconds(5));
     assertThat(c.bus().bootstrap()).isEqualTo("kafka:9092");
     assertThat(c.bus().topics().namespace()).isEqualTo("prod");
     assertThat(c.toString()).contains("hostId=rack1-h07", "simLatency=5ms,start=200,shutdown=50", "health=0.0.0.0:8081",
@@ -72,13 +81,17 @@ class HostAgentConfigTest {
         "VIRTFLOW_DRIVER", "libvirt",
         "VIRTFLOW_SIM_LATENCY_MS", "fast,teleport=3",
         "VIRTFLOW_AGENT_MAX_CONCURRENT_DOMAINS", "0",
-        "VIRTFLOW_HEALTH_PORT", "70000")))
+        "VIRTFLOW_HEALTH_PORT", "70000",
+        "VIRTFLOW_SIM_DISK_BACKEND", "tape",
+        "VIRTFLOW_QEMU_TIMEOUT_MS", "0")))
         .isInstanceOf(Settings.ConfigException.class)
         .hasMessageContaining("VIRTFLOW_HOST_ID=h1.bad is not a host id")
         .hasMessageContaining("VIRTFLOW_DRIVER=libvirt is not supported; supported drivers: sim")
         .hasMessageContaining("'fast' is not a number of milliseconds")
         .hasMessageContaining("'teleport' is not an operation")
         .hasMessageContaining("VIRTFLOW_AGENT_MAX_CONCURRENT_DOMAINS=0 is outside")
-        .hasMessageContaining("VIRTFLOW_HEALTH_PORT=70000 is outside");
+        .hasMessageContaining("VIRTFLOW_HEALTH_PORT=70000 is outside")
+        .hasMessageContaining("VIRTFLOW_SIM_DISK_BACKEND=tape is not a disk backend; choose one of qcow2, memory")
+        .hasMessageContaining("VIRTFLOW_QEMU_TIMEOUT_MS=0 is outside");
   }
 }

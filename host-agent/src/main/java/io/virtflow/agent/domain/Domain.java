@@ -1,16 +1,21 @@
 package io.virtflow.agent.domain;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
  * A defined domain as its host knows it: identity, configuration, where it is in its lifecycle, and a
  * {@code version} that grows by one on every change (define makes version 1). Immutable.
+ *
+ * @param guestAgent whether the guest runs an agent that can freeze its filesystems (part of the definition)
+ * @param frozen whether the guest agent froze the filesystems; only ever true while the domain is active
  */
 public record Domain(String id, String name, State state, Reason reason, int vcpus, long memoryMiB,
-    List<Disk> disks, long version, String principal, Instant updatedAt) {
+    List<Disk> disks, boolean guestAgent, boolean frozen, long version, String principal, Instant updatedAt) {
 
   /** The version of a domain that does not exist: before define, after undefine. */
   public static final long ABSENT = 0;
@@ -25,19 +30,59 @@ public record Domain(String id, String name, State state, Reason reason, int vcp
     if (version <= ABSENT) {
       throw new IllegalArgumentException("version must be positive: " + version);
     }
+    if (frozen && !state.isActive()) {
+      throw new IllegalArgumentException("a " + state.description() + " domain cannot have frozen filesystems");
+    }
   }
 
   /** A newly defined domain, version 1. */
   public static Domain defined(String id, DomainDefinition definition, List<Disk> placedDisks,
       Transition.Accepted defined, Instant at) {
     return new Domain(id, definition.name(), defined.state(), defined.reason(), definition.vcpus(),
-        definition.memoryMiB(), placedDisks, 1, definition.principal(), at);
+        definition.memoryMiB(), placedDisks, definition.guestAgent(), false, 1, definition.principal(), at);
   }
 
-  /** This domain after an accepted transition: new state, next version. */
+  /** This domain after an accepted transition: new state, next version; a guest that stops is no longer frozen. */
   public Domain after(Transition.Accepted transition, Instant at) {
-    return new Domain(id, name, transition.state(), transition.reason(), vcpus, memoryMiB, disks, version + 1,
+    boolean stillFrozen = frozen && transition.state().isActive() && transition.state() != State.CRASHED;
+    return new Domain(id, name, transition.state(), transition.reason(), vcpus, memoryMiB, disks, guestAgent,
+        stillFrozen, version + 1, principal, at);
+  }
+
+  /** This domain with disk {@code target} on another image file, next version. */
+  public Domain withDiskAt(String target, String path, Instant at) {
+    List<Disk> moved = new ArrayList<>(disks.size());
+    boolean found = false;
+    for (Disk d : disks) {
+      if (d.target().equals(target)) {
+        moved.add(d.placedAt(path));
+        found = true;
+      } else {
+        moved.add(d);
+      }
+    }
+    if (!found) {
+      throw new IllegalArgumentException("domain '" + name + "' has no disk " + target);
+    }
+    return new Domain(id, name, state, reason, vcpus, memoryMiB, moved, guestAgent, frozen, version + 1, principal,
+        at);
+  }
+
+  /** This domain with its guest's filesystems frozen or thawed, next version. */
+  public Domain withFrozen(boolean nowFrozen, Instant at) {
+    return new Domain(id, name, state, reason, vcpus, memoryMiB, disks, guestAgent, nowFrozen, version + 1,
         principal, at);
+  }
+
+  /** This domain in a state its guest or hypervisor moved it to on its own, next version. */
+  public Domain movedTo(State newState, Reason newReason, Instant at) {
+    boolean stillFrozen = frozen && newState.isActive() && newState != State.CRASHED;
+    return new Domain(id, name, newState, newReason, vcpus, memoryMiB, disks, guestAgent, stillFrozen, version + 1,
+        principal, at);
+  }
+
+  public Optional<Disk> disk(String target) {
+    return disks.stream().filter(d -> d.target().equals(target)).findFirst();
   }
 
   /** Domain ids are canonical UUIDs: they name files on the host, so nothing else is accepted. */

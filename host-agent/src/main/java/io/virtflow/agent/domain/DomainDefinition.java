@@ -7,8 +7,13 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** What define asks for: the persistent configuration of a new domain, and who asked. */
-public record DomainDefinition(String name, int vcpus, long memoryMiB, List<Disk> disks, String principal) {
+/**
+ * What define asks for: the persistent configuration of a new domain, and who asked.
+ *
+ * @param guestAgent whether the guest runs an agent that can freeze its filesystems (quiesce)
+ */
+public record DomainDefinition(String name, int vcpus, long memoryMiB, List<Disk> disks, boolean guestAgent,
+    String principal) {
   /** libvirt accepts almost any name; ours also travel in URLs and logs, so keep them plain. */
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   /** Guest device names as libvirt's disk targets spell them: vda, sdb, hdc, xvdaa. */
@@ -20,6 +25,11 @@ public record DomainDefinition(String name, int vcpus, long memoryMiB, List<Disk
   public DomainDefinition {
     Objects.requireNonNull(name, "name");
     disks = List.copyOf(disks);
+  }
+
+  /** A definition whose guest has an agent (the contract's default). */
+  public DomainDefinition(String name, int vcpus, long memoryMiB, List<Disk> disks, String principal) {
+    this(name, vcpus, memoryMiB, disks, true, principal);
   }
 
   /** Everything wrong with this definition, each named; empty when it can be defined. */

@@ -30,5 +30,17 @@
  * <h2>The work queue ({@link io.virtflow.agent.domain.DomainWorkQueue})</h2>
  * FIFO per domain, one running entry per domain, a bound on domains running at once; a queued entry can
  * be cancelled, a running one cannot.
+ *
+ * <h2>Jobs ({@link io.virtflow.agent.domain.Jobs})</h2>
+ * libvirt's per-domain job lock: while a live {@link io.virtflow.agent.domain.Job} holds a domain, a command
+ * that would change it and does not carry the job's id is {@code BUSY} ("domain 'web1' is busy with job j1
+ * (snapshot 's1') until 2026-03-01T10:10:00Z"); BeginJob of the holder again and EndJob of a job that holds
+ * nothing are already done; a job at or past its {@code expiresAt} holds nothing.
+ *
+ * <h2>Snapshot workflow steps ({@link io.virtflow.agent.domain.DiskStep},
+ * {@link io.virtflow.agent.domain.DomainSteps})</h2>
+ * What a step needs ({@code DiskStep.problems()}), and the table of the steps that act on the domain itself
+ * (stop and start {@code FROM_SNAPSHOT}, freeze and thaw). The steps on files are the driver's; their
+ * semantics are tabled in {@code host-agent/README.md}.
  */
 package io.virtflow.agent.domain;

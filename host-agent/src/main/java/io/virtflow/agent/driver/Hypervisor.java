@@ -3,6 +3,7 @@ package io.virtflow.agent.driver;
 import java.util.List;
 import java.util.Optional;
 
+import io.virtflow.agent.domain.DiskStep;
 import io.virtflow.agent.domain.Domain;
 import io.virtflow.agent.domain.DomainDefinition;
 import io.virtflow.agent.domain.Request;
@@ -24,8 +25,16 @@ public interface Hypervisor extends AutoCloseable {
   /** {@code virDomainDefineXML}: a new domain, shut off, version 1. Names are unique per host. */
   Change define(String domainId, DomainDefinition definition);
 
-  /** {@code virDomainUndefineFlags}; {@code force} destroys an active domain first. */
-  Change undefine(String domainId, boolean force);
+  /**
+   * {@code virDomainUndefineFlags}; {@code force} destroys an active domain first; {@code removeStorage}
+   * also deletes every image file of the domain (its base images, overlays and copies), as
+   * {@code virsh undefine --remove-all-storage}.
+   */
+  Change undefine(String domainId, boolean force, boolean removeStorage);
+
+  default Change undefine(String domainId, boolean force) {
+    return undefine(domainId, force, false);
+  }
 
   /** {@code virDomainCreateWithFlags}, optionally {@code VIR_DOMAIN_START_PAUSED}. */
   Change start(String domainId, boolean paused);
@@ -54,10 +63,23 @@ public interface Hypervisor extends AutoCloseable {
   /** {@code virConnectListAllDomains}: every defined domain. */
   List<Domain> list();
 
+  /**
+   * Runs one step of a snapshot workflow on the domain's image files or power state. Idempotent: a step
+   * already done is answered as done, without acting again. Every file it names must be the domain's, in
+   * the host's storage pool.
+   */
+  StepResult runStep(String domainId, DiskStep step);
+
+  /**
+   * The domain's disks as they really are, as JSON: {@code {"disks": {"<target>": {"active": "<path>",
+   * "chain": <qemu-img info --backing-chain --output=json>}}, "poolFiles": [...], "tags": {"<path>": [...]}}}.
+   */
+  String inspectDisks(String domainId);
+
   /** Dispatches a lifecycle request other than define to its call. */
   default Change apply(String domainId, Request request) {
     return switch (request.operation()) {
-      case UNDEFINE -> undefine(domainId, request.force());
+      case UNDEFINE -> undefine(domainId, request.force(), request.removeStorage());
       case START -> start(domainId, request.paused());
       case SHUTDOWN -> shutdown(domainId);
       case REBOOT -> reboot(domainId);

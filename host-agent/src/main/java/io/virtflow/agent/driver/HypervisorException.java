@@ -7,23 +7,41 @@ import io.virtflow.agent.domain.Fault;
 import io.virtflow.agent.domain.State;
 
 /**
- * A hypervisor call that did not happen. {@link Fault#DRIVER_ERROR} means the hypervisor failed;
- * the other faults mean the call was refused up front and nothing changed.
+ * A hypervisor call that did not happen. A <em>refused</em> call was turned down as a request (it ends
+ * {@code REJECTED}); any other did not succeed in the situation it met ({@code FAILED}). By default
+ * {@link Fault#DRIVER_ERROR} and {@link Fault#INTERNAL} are failures and every other fault a refusal; the
+ * disk steps say which they mean ({@link #rejected}, {@link #failed}). Either way nothing changed.
  */
 public final class HypervisorException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   private final Fault fault;
   private final transient Optional<State> current;
+  private final boolean refused;
 
-  public HypervisorException(Fault fault, String message, Optional<State> current) {
+  private HypervisorException(Fault fault, String message, Optional<State> current, boolean refused) {
     super(message);
     this.fault = Objects.requireNonNull(fault, "fault");
     this.current = Objects.requireNonNull(current, "current");
+    this.refused = refused;
+  }
+
+  public HypervisorException(Fault fault, String message, Optional<State> current) {
+    this(fault, message, current, fault != Fault.DRIVER_ERROR && fault != Fault.INTERNAL);
   }
 
   public HypervisorException(Fault fault, String message) {
     this(fault, message, Optional.empty());
+  }
+
+  /** The request is refused as such (bad argument, unknown domain): it ends REJECTED. */
+  public static HypervisorException rejected(Fault fault, String message) {
+    return new HypervisorException(fault, message, Optional.empty(), true);
+  }
+
+  /** The request could not be carried out in the situation it met: it ends FAILED. */
+  public static HypervisorException failed(Fault fault, String message) {
+    return new HypervisorException(fault, message, Optional.empty(), false);
   }
 
   public Fault fault() {
@@ -35,8 +53,8 @@ public final class HypervisorException extends RuntimeException {
     return current;
   }
 
-  /** Refused before anything was touched (as opposed to a failure of the hypervisor itself). */
+  /** Turned down as a request (REJECTED), as opposed to failed in the attempt (FAILED). */
   public boolean refused() {
-    return fault != Fault.DRIVER_ERROR && fault != Fault.INTERNAL;
+    return refused;
   }
 }

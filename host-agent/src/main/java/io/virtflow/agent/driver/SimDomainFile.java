@@ -33,6 +33,7 @@ final class SimDomainFile {
       disks.addObject().put("target", disk.target()).put("sizeGiB", disk.sizeGiB()).put("format", disk.format())
           .put("path", disk.path());
     }
+    n.put("guestAgent", d.guestAgent()).put("frozen", d.frozen());
     n.put("version", d.version()).put("principal", d.principal()).put("updatedAt", d.updatedAt().toEpochMilli());
     try {
       return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n);
@@ -54,7 +55,8 @@ final class SimDomainFile {
     try {
       return new Domain(n.path("id").asText(), n.path("name").asText(), State.valueOf(n.path("state").asText()),
           Reason.valueOf(n.path("reason").asText()), n.path("vcpus").asInt(), n.path("memoryMiB").asLong(), disks,
-          n.path("version").asLong(), n.hasNonNull("principal") ? n.get("principal").asText() : null,
+          n.path("guestAgent").asBoolean(true), n.path("frozen").asBoolean(false), n.path("version").asLong(),
+          n.hasNonNull("principal") ? n.get("principal").asText() : null,
           Instant.ofEpochMilli(n.path("updatedAt").asLong()));
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new IOException("invalid domain file: " + e.getMessage(), e);

@@ -11,9 +11,11 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -22,9 +24,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.virtflow.agent.disk.Pool;
+import io.virtflow.agent.disk.QemuImg;
 import io.virtflow.agent.domain.Disk;
+import io.virtflow.agent.domain.DiskStep;
 import io.virtflow.agent.domain.Domain;
 import io.virtflow.agent.domain.DomainDefinition;
+import io.virtflow.agent.domain.DomainSteps;
+import io.virtflow.agent.domain.Event;
 import io.virtflow.agent.domain.Fault;
 import io.virtflow.agent.domain.Lifecycle;
 import io.virtflow.agent.domain.Operation;
@@ -39,8 +46,12 @@ import io.virtflow.agent.store.AtomicFile;
  * ({@link Lifecycle}'s table), every domain is a JSON file {@code <dataDir>/sim/domains/<id>.json}
  * replaced atomically on every change, and a new instance on the same directory finds every domain.
  *
- * <p>Disks are metadata only for now: each gets the path {@code <dataDir>/pool/<id>-<target>.qcow2},
- * but no image file is created yet.
+ * <p>Disks, with the {@code qcow2} backend: each disk is a real image {@code <dataDir>/pool/<id>-<target>.qcow2}
+ * made by {@code qemu-img} at define, and snapshot workflow steps do real work on the pool's files
+ * ({@link SimImages}), so that {@code qemu-io} can check the bytes. With the {@code memory} backend (scale
+ * benchmarks) disks keep their path but no file exists, and steps on images are {@code OPERATION_UNSUPPORTED}.
+ * The guest itself is simulated: a running domain "holds" its images (an internal snapshot cannot be
+ * applied to them), and its guest agent freezes and thaws filesystems as a flag.
  *
  * <p>For tests: a latency per operation, failures and hangs injected into the next call ({@link #failNext},
  * {@link #holdNext}), state changes a guest would make on its own ({@link #guestChangedState}), and a
@@ -48,6 +59,9 @@ import io.virtflow.agent.store.AtomicFile;
  */
 public final class SimHypervisor implements Hypervisor {
   public static final String NAME = "sim";
+  /** The disk backends: real qcow2 files, or none. */
+  public static final String QCOW2_BACKEND = "qcow2";
+  public static final String MEMORY_BACKEND = "memory";
   private static final Logger LOG = LoggerFactory.getLogger(SimHypervisor.class);
 
   /** A failure to inject: into the next call of {@code operation}, or of any operation when null. */
@@ -76,29 +90,48 @@ public final class SimHypervisor implements Hypervisor {
   }
 
   private final Path domainDir;
-  private final Path poolDir;
+  private final Pool pool;
+  /** Null with the memory backend. */
+  private final SimImages images;
   private final Clock clock;
   private final Map<String, Domain> domains = new ConcurrentHashMap<>();
   private final Map<Operation, Duration> latency = new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<Injected> failures = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<Hold> holds = new ConcurrentLinkedQueue<>();
   private final Map<Operation, AtomicLong> calls = new EnumMap<>(Operation.class);
-  /** Guards the name index and each change + its file write; never held while sleeping. */
+  private final Map<DiskStep.Kind, AtomicLong> stepCalls = new EnumMap<>(DiskStep.Kind.class);
+  /** Guards the name index and each change + its file write; never held while sleeping or running qemu-img. */
   private final Object lock = new Object();
+  /** Names being defined now (their images are being made, outside the lock). */
+  private final Set<String> defining = new HashSet<>();
 
-  private SimHypervisor(Path dataDir, Clock clock) {
+  private SimHypervisor(Path dataDir, Pool pool, QemuImg qemu, Clock clock) {
     this.domainDir = dataDir.resolve("sim").resolve("domains").toAbsolutePath();
-    this.poolDir = dataDir.resolve("pool").toAbsolutePath().normalize();
+    this.pool = pool;
+    this.images = qemu == null ? null : new SimImages(pool, qemu);
     this.clock = clock;
     for (Operation op : Operation.values()) {
       calls.put(op, new AtomicLong());
     }
+    for (DiskStep.Kind kind : DiskStep.Kind.values()) {
+      stepCalls.put(kind, new AtomicLong());
+    }
   }
 
-  /** Opens the simulator on {@code dataDir}, loading every domain it kept there. Blocking. */
+  /** Opens the simulator on {@code dataDir} with the memory disk backend (no image files). Blocking. */
   public static SimHypervisor open(Path dataDir, Duration defaultLatency, Map<Operation, Duration> latencies,
       Clock clock) throws IOException {
-    SimHypervisor sim = new SimHypervisor(dataDir, clock);
+    return open(dataDir, defaultLatency, latencies, clock, null);
+  }
+
+  /**
+   * Opens the simulator on {@code dataDir}, loading every domain it kept there. Blocking.
+   *
+   * @param qemu the qcow2 disk backend's qemu-img (closed with the driver); null for the memory backend
+   */
+  public static SimHypervisor open(Path dataDir, Duration defaultLatency, Map<Operation, Duration> latencies,
+      Clock clock, QemuImg qemu) throws IOException {
+    SimHypervisor sim = new SimHypervisor(dataDir, Pool.open(dataDir.resolve("pool")), qemu, clock);
     for (Operation op : Operation.values()) {
       sim.latency.put(op, latencies.getOrDefault(op, defaultLatency));
     }
@@ -125,7 +158,7 @@ public final class SimHypervisor implements Hypervisor {
         domains.put(d.id(), d);
       }
     }
-    LOG.info("sim driver: {} domain(s) in {}", domains.size(), domainDir);
+    LOG.info("sim driver: {} domain(s) in {}, disk backend {}", domains.size(), domainDir, diskBackend());
   }
 
   @Override
@@ -136,6 +169,8 @@ public final class SimHypervisor implements Hypervisor {
   @Override
   public Change define(String domainId, DomainDefinition definition) {
     enter(Operation.DEFINE);
+    Domain domain;
+    Transition.Accepted accepted;
     synchronized (lock) {
       injectedFailure(Operation.DEFINE);
       if (!Domain.isValidId(domainId)) {
@@ -144,7 +179,7 @@ public final class SimHypervisor implements Hypervisor {
       List<String> problems = new ArrayList<>(definition.problems());
       List<Disk> placed = new ArrayList<>();
       for (Disk disk : definition.disks()) {
-        Path image = poolDir.resolve(domainId + "-" + disk.target() + ".qcow2");
+        Path image = pool.baseImage(domainId, disk.target());
         if (disk.path() != null && !Path.of(disk.path()).toAbsolutePath().normalize().equals(image)) {
           problems.add("disk " + disk.target() + ": path '" + disk.path() + "' is not for the client to choose: "
               + "images live in the host's pool as " + image);
@@ -159,19 +194,36 @@ public final class SimHypervisor implements Hypervisor {
       if (existing == null) {
         existing = byName(definition.name()).orElse(null);
       }
+      if (existing == null && defining.contains(definition.name())) {
+        throw new HypervisorException(Fault.OPERATION_INVALID, "domain '" + definition.name() + "' already exists",
+            Optional.of(State.SHUTOFF));
+      }
       Transition transition = existing == null
           ? Lifecycle.applyToAbsent(definition.name(), Request.of(Operation.DEFINE))
           : Lifecycle.apply(existing.name(), existing.state(), existing.reason(), Request.of(Operation.DEFINE));
-      Transition.Accepted accepted = accepted(transition);
-      Domain domain = Domain.defined(domainId, definition, placed, accepted, now());
-      persist(domain);
-      return new Change(domain, false, accepted.events());
+      accepted = accepted(transition);
+      domain = Domain.defined(domainId, definition, placed, accepted, now());
+      defining.add(definition.name());
     }
+    try {
+      // qemu-img runs outside the lock: other domains go on meanwhile; the name stays reserved.
+      if (images != null) {
+        images.createBaseImages(domainId, domain.disks());
+      }
+      synchronized (lock) {
+        persist(domain);
+      }
+    } finally {
+      synchronized (lock) {
+        defining.remove(definition.name());
+      }
+    }
+    return new Change(domain, false, accepted.events());
   }
 
   @Override
-  public Change undefine(String domainId, boolean force) {
-    return transition(domainId, Request.undefine(force));
+  public Change undefine(String domainId, boolean force, boolean removeStorage) {
+    return transition(domainId, Request.undefine(force, removeStorage));
   }
 
   @Override
@@ -215,6 +267,10 @@ public final class SimHypervisor implements Hypervisor {
       Transition.Accepted accepted = accepted(transition);
       Domain after = domain.after(accepted, now());
       if (accepted.removed()) {
+        if (request.removeStorage()) {
+          // Files first: a crash in between leaves the domain defined, and the undefine runs again.
+          removeStorage(domainId);
+        }
         remove(after);
       } else {
         persist(after);
@@ -239,8 +295,112 @@ public final class SimHypervisor implements Hypervisor {
   }
 
   @Override
+  public StepResult runStep(String domainId, DiskStep step) {
+    stepCalls.get(step.kind()).incrementAndGet();
+    Domain d = domains.get(domainId);
+    if (d == null) {
+      throw HypervisorException.rejected(Fault.NO_DOMAIN, "cannot run " + step.kind() + " on domain '" + domainId
+          + "': no such domain on this host");
+    }
+    List<String> problems = step.problems();
+    if (!problems.isEmpty()) {
+      throw HypervisorException.rejected(Fault.INVALID_ARG, "invalid step " + step.kind() + ": "
+          + String.join("; ", problems));
+    }
+    if (step.kind().touchesImages()) {
+      requireImages();
+    }
+    return switch (step.kind()) {
+      case SET_ACTIVE -> setActive(d, step);
+      case STOP_DOMAIN, START_DOMAIN, FREEZE, THAW -> domainStep(domainId, step);
+      default -> new StepResult(d, false, List.of(), images.run(d, step));
+    };
+  }
+
+  private StepResult setActive(Domain d, DiskStep step) {
+    Path file = images.confine(d.id(), step.file());
+    Disk disk = d.disk(step.target()).orElseThrow(() -> HypervisorException.failed(Fault.INVALID_ARG,
+        "domain '" + d.name() + "' has no disk " + step.target()));
+    if (file.toString().equals(disk.path())) {
+      return new StepResult(d, false, List.of(), "already done: disk " + disk.target() + " of domain '" + d.name()
+          + "' is on " + file);
+    }
+    images.checkCanBeActive(file);
+    synchronized (lock) {
+      Domain after = domains.get(d.id()).withDiskAt(step.target(), file.toString(), now());
+      persist(after);
+      return new StepResult(after, true, List.of(), "disk " + disk.target() + " of domain '" + d.name()
+          + "' is now on " + file);
+    }
+  }
+
+  private StepResult domainStep(String domainId, DiskStep step) {
+    synchronized (lock) {
+      Domain d = domains.get(domainId);
+      DomainSteps.Answer answer = DomainSteps.answer(d, step);
+      if (answer instanceof DomainSteps.Refused r) {
+        throw HypervisorException.failed(r.fault(), r.message());
+      }
+      if (answer instanceof DomainSteps.Done done) {
+        return new StepResult(d, false, List.of(), "already done: " + done.message());
+      }
+      if (answer instanceof DomainSteps.Move move) {
+        Domain after = d.after(move.transition(), now());
+        persist(after);
+        return new StepResult(after, true, move.transition().events(), move.message());
+      }
+      DomainSteps.Freeze freeze = (DomainSteps.Freeze) answer;
+      Domain after = d.withFrozen(freeze.frozen(), now());
+      persist(after);
+      return new StepResult(after, true, List.<Event>of(), freeze.message());
+    }
+  }
+
+  @Override
+  public String inspectDisks(String domainId) {
+    Domain d = domains.get(domainId);
+    if (d == null) {
+      throw HypervisorException.rejected(Fault.NO_DOMAIN, "cannot inspect the disks of domain '" + domainId
+          + "': no such domain on this host");
+    }
+    requireImages();
+    return images.inspect(d);
+  }
+
+  private void requireImages() {
+    if (images == null) {
+      throw HypervisorException.failed(Fault.OPERATION_UNSUPPORTED, "disk backend '" + MEMORY_BACKEND
+          + "' has no image files");
+    }
+  }
+
+  /** Deletes every file of the domain in the pool: base images, overlays, copies, leftovers of a crash. */
+  private void removeStorage(String domainId) {
+    try {
+      for (Path f : pool.filesOf(domainId)) {
+        pool.delete(f);
+      }
+    } catch (IOException e) {
+      throw new HypervisorException(Fault.DRIVER_ERROR, "cannot remove the storage of domain " + domainId + ": " + e);
+    }
+  }
+
+  /** {@value #QCOW2_BACKEND} or {@value #MEMORY_BACKEND}. */
+  public String diskBackend() {
+    return images == null ? MEMORY_BACKEND : QCOW2_BACKEND;
+  }
+
+  /** The storage pool directory. */
+  public Path poolDirectory() {
+    return pool.dir();
+  }
+
+  @Override
   public void close() {
-    // Every change is on disk the moment it is made: nothing to flush.
+    // Every change is on disk the moment it is made: nothing to flush; qemu-img's output threads go.
+    if (images != null) {
+      images.qemu().close();
+    }
   }
 
   // ---- for tests and fault injection -------------------------------------------------------------
@@ -266,6 +426,11 @@ public final class SimHypervisor implements Hypervisor {
     return calls.get(operation).get();
   }
 
+  /** How many times a step of {@code kind} was run, refused, failed and already-done ones included. */
+  public long stepCalls(DiskStep.Kind kind) {
+    return stepCalls.get(kind).get();
+  }
+
   /**
    * What a guest or qemu does on its own (the guest crashes, powers off, is suspended by its own power
    * management): the domain moves to {@code state}/{@code reason}, its version grows.
@@ -276,8 +441,7 @@ public final class SimHypervisor implements Hypervisor {
       if (d == null) {
         throw new HypervisorException(Fault.NO_DOMAIN, "no domain " + domainId);
       }
-      Domain after = new Domain(d.id(), d.name(), state, reason, d.vcpus(), d.memoryMiB(), d.disks(),
-          d.version() + 1, d.principal(), now());
+      Domain after = d.movedTo(state, reason, now());
       persist(after);
       return after;
     }

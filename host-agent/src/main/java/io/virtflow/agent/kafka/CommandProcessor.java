@@ -21,25 +21,31 @@ import org.slf4j.LoggerFactory;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.virtflow.agent.domain.DiskStep;
 import io.virtflow.agent.domain.Domain;
 import io.virtflow.agent.domain.DomainWorkQueue;
 import io.virtflow.agent.domain.Event;
 import io.virtflow.agent.domain.Fault;
+import io.virtflow.agent.domain.Jobs;
 import io.virtflow.agent.domain.Request;
 import io.virtflow.agent.domain.State;
-import io.virtflow.agent.domain.Transition;
 import io.virtflow.agent.driver.Change;
 import io.virtflow.agent.driver.Hypervisor;
 import io.virtflow.agent.driver.HypervisorException;
+import io.virtflow.agent.driver.StepResult;
 import io.virtflow.agent.store.CommandRef;
 import io.virtflow.agent.store.Intent;
 import io.virtflow.agent.store.Outcome;
 import io.virtflow.agent.store.OutcomeJournal;
 import io.virtflow.agent.store.RecordedEvent;
 import io.virtflow.platform.vertx.Blocking;
+import io.virtflow.schema.BeginJob;
 import io.virtflow.schema.Cancel;
 import io.virtflow.schema.Command;
 import io.virtflow.schema.Define;
+import io.virtflow.schema.EndJob;
+import io.virtflow.schema.InspectDisks;
+import io.virtflow.schema.RunStep;
 
 /**
  * Runs the commands of one host, exactly once each, in per-domain order.
@@ -52,6 +58,10 @@ import io.virtflow.schema.Define;
  *
  * <p>A step that fails (Kafka unreachable, a journal write refused) is retried in place while the agent
  * runs, the domain's turn held meanwhile: a later command of the domain never overtakes an earlier one.
+ *
+ * <p>Jobs (DESIGN §6): while a snapshot workflow's job holds a domain, every command that would change it
+ * and does not carry the job's id ends {@code REJECTED BUSY} naming the job ({@link Jobs}); the job lives in
+ * the journal, so it outlives a restart. InspectDisks only reads and is never busy.
  *
  * <p>Everything here runs on the agent's context; hypervisor calls and journal writes go to the worker
  * pool. Not thread-safe.
@@ -75,6 +85,10 @@ public final class CommandProcessor {
 
   /** What a hypervisor call did: a change, or a refusal or failure that changed nothing. */
   private record Attempt(Change change, HypervisorException failure) {
+  }
+
+  /** What a step or an inspection did: a result (a StepResult or JSON), or a refusal or failure. */
+  private record Answer<T>(T result, HypervisorException failure) {
   }
 
   /** Fails every step once the agent halted. */
@@ -203,7 +217,37 @@ public final class CommandProcessor {
     if (expired(command)) {
       return conclude(timedOut(command, ref));
     }
-    Optional<Request> request = Messages.requestOf(command.getPayload());
+    if (!(command.getPayload() instanceof InspectDisks)) {
+      Optional<String> busy = Jobs.busy(nameOf(ref.domainId()), journal.job(ref.domainId()), command.getJobId(),
+          clock.instant());
+      if (busy.isPresent()) {
+        return conclude(Outcome.refused(ref, Outcome.Status.REJECTED, Fault.BUSY, busy.get(),
+            stateOf(ref.domainId()), now()));
+      }
+    }
+    return execute(command, ref);
+  }
+
+  /** Runs a command that is admitted (not done, not cancelled, not expired, not busy). */
+  private Future<Void> execute(Command command, CommandRef ref) {
+    Object payload = command.getPayload();
+    if (payload instanceof RunStep run) {
+      Optional<DiskStep> step = Messages.stepOf(run);
+      return step.isPresent() ? runStep(command, ref, step.get())
+          : conclude(Outcome.refused(ref, Outcome.Status.REJECTED, Fault.OPERATION_UNSUPPORTED,
+              "step kind " + (run.getStep() == null ? null : run.getStep().getKind())
+                  + " is not supported by this agent", stateOf(ref.domainId()), now()));
+    }
+    if (payload instanceof BeginJob begin) {
+      return beginJob(command, ref, begin);
+    }
+    if (payload instanceof EndJob) {
+      return endJob(command, ref);
+    }
+    if (payload instanceof InspectDisks) {
+      return inspect(ref);
+    }
+    Optional<Request> request = Messages.requestOf(payload);
     if (request.isEmpty()) {
       return conclude(Outcome.refused(ref, Outcome.Status.REJECTED, Fault.OPERATION_UNSUPPORTED,
           "operation " + ref.operation() + " is not supported by this agent", stateOf(ref.domainId()), now()));
@@ -213,37 +257,38 @@ public final class CommandProcessor {
 
   /**
    * A command that had started before the agent stopped, with no outcome: if the domain's version moved,
-   * its effect happened and is recorded now with the events the table implies; if not, it runs now.
+   * its effect happened and is recorded now with the events it implies; if not, it runs now. A step on
+   * files only, and a job command, run again: each checks first whether it is already done.
    */
   private Future<Void> resume(Command command, CommandRef ref, Intent intent) {
+    boolean versioned = intent.request() != null || (intent.step() != null && intent.step().kind().changesDomain());
     return work(() -> driver.lookup(ref.domainId())).compose(now -> {
-      if (!intent.effectHappened(now)) {
-        LOG.info("{}: command {} ({}) had started before a restart and did not take effect: running it now",
-            hostId, ref.commandId(), ref.operation());
-        return expired(command) ? conclude(timedOut(command, ref)) : apply(command, ref, intent.request());
+      if (!versioned || !intent.effectHappened(now)) {
+        LOG.info("{}: command {} ({}) had started before a restart and is not known to have taken effect: "
+            + "running it now", hostId, ref.commandId(), ref.operation());
+        return expired(command) ? conclude(timedOut(command, ref)) : execute(command, ref);
       }
       LOG.info("{}: command {} ({}) took effect before a restart (version {} -> {}): recording it, not redoing it",
           hostId, ref.commandId(), ref.operation(), intent.versionBefore(), now.map(Domain::version).orElse(0L));
       remember(ref.domainId(), now);
-      List<Event> implied = intent.impliedTransition() instanceof Transition.Accepted a ? a.events() : List.of();
       return conclude(Outcome.succeeded(ref, "took effect before the agent restarted",
           now.map(Domain::state).orElse(null), now(), now.map(Domain::name).orElse(intent.domainName()),
-          recorded(implied)));
+          recorded(intent.impliedEvents()), intent.step() != null, null));
     });
   }
 
   private Future<Void> apply(Command command, CommandRef ref, Request request) {
     return send(() -> bus.status(Messages.running(ref, now())))
-        .compose(v -> work(() -> recordIntent(command, request)))
+        .compose(v -> work(() -> recordIntent(command, request, null)))
         .compose(intent -> work(() -> invoke(command, request)))
         .compose(attempt -> conclude(outcomeOf(ref, attempt)));
   }
 
-  private Intent recordIntent(Command command, Request request) throws Exception {
+  private Intent recordIntent(Command command, Request request, DiskStep step) throws Exception {
     Optional<Domain> before = driver.lookup(command.getDomainId());
     String name = before.map(Domain::name).orElseGet(() ->
         command.getPayload() instanceof Define d ? d.getName() : command.getDomainId());
-    Intent intent = new Intent(command.getCommandId(), command.getDomainId(), name, request,
+    Intent intent = new Intent(command.getCommandId(), command.getDomainId(), name, request, step,
         before.map(Domain::version).orElse(Domain.ABSENT), before.map(Domain::state).orElse(null),
         before.map(Domain::reason).orElse(null), now());
     journal.recordIntent(intent);
@@ -266,15 +311,104 @@ public final class CommandProcessor {
 
   private Outcome outcomeOf(CommandRef ref, Attempt attempt) {
     if (attempt.failure() != null) {
-      HypervisorException e = attempt.failure();
-      Outcome.Status status = e.refused() ? Outcome.Status.REJECTED : Outcome.Status.FAILED;
-      return Outcome.refused(ref, status, e.fault(), e.getMessage(),
-          e.current().orElse(stateOf(ref.domainId())), now());
+      return failureOutcome(ref, attempt.failure());
     }
     Change change = attempt.change();
     remember(ref.domainId(), change.removed() ? Optional.empty() : Optional.of(change.domain()));
     return Outcome.succeeded(ref, null, change.removed() ? null : change.domain().state(), now(),
         change.domain().name(), recorded(change.events()));
+  }
+
+  // ---- snapshot workflow steps, jobs, inspection -------------------------------------------------
+
+  private Future<Void> runStep(Command command, CommandRef ref, DiskStep step) {
+    return send(() -> bus.status(Messages.running(ref, now())))
+        .compose(v -> work(() -> recordIntent(command, null, step)))
+        .compose(intent -> work(() -> call(ref, () -> driver.runStep(ref.domainId(), step))))
+        .compose(answer -> conclude(stepOutcome(ref, answer)));
+  }
+
+  private Outcome stepOutcome(CommandRef ref, Answer<StepResult> answer) {
+    if (answer.failure() != null) {
+      return failureOutcome(ref, answer.failure());
+    }
+    StepResult r = answer.result();
+    if (r.changed()) {
+      remember(ref.domainId(), Optional.of(r.domain()));
+    }
+    return Outcome.succeeded(ref, r.message(), r.domain().state(), now(), r.domain().name(), recorded(r.events()),
+        r.changed(), null);
+  }
+
+  private Future<Void> inspect(CommandRef ref) {
+    return send(() -> bus.status(Messages.running(ref, now())))
+        .compose(v -> work(() -> call(ref, () -> driver.inspectDisks(ref.domainId()))))
+        .compose(answer -> conclude(answer.failure() != null ? failureOutcome(ref, answer.failure())
+            : Outcome.succeeded(ref, null, stateOf(ref.domainId()), now(), nameOf(ref.domainId()), List.of(), false,
+                answer.result())));
+  }
+
+  private Future<Void> beginJob(Command command, CommandRef ref, BeginJob begin) {
+    String domainId = ref.domainId();
+    if (!inventory.containsKey(domainId)) {
+      return conclude(Outcome.refused(ref, Outcome.Status.REJECTED, Fault.NO_DOMAIN, "cannot begin a job on domain '"
+          + domainId + "': no such domain on this host", null, now()));
+    }
+    Jobs.Decision decision = Jobs.begin(domainId, nameOf(domainId), journal.job(domainId), command.getJobId(),
+        begin.getDescription(), begin.getExpiresAt(), clock.instant());
+    if (decision instanceof Jobs.Take take) {
+      return send(() -> bus.status(Messages.running(ref, now())))
+          .compose(v -> work(() -> {
+            recordIntent(command, null, null);
+            journal.recordJob(take.job());
+            return null;
+          }))
+          .compose(v -> conclude(Outcome.succeeded(ref, take.message(), stateOf(domainId), now(), nameOf(domainId),
+              List.of())));
+    }
+    return conclude(jobOutcome(ref, decision));
+  }
+
+  private Future<Void> endJob(Command command, CommandRef ref) {
+    String domainId = ref.domainId();
+    Jobs.Decision decision = Jobs.end(nameOf(domainId), journal.job(domainId), command.getJobId(), clock.instant());
+    if (decision instanceof Jobs.Release release) {
+      return send(() -> bus.status(Messages.running(ref, now())))
+          .compose(v -> work(() -> {
+            recordIntent(command, null, null);
+            journal.recordJobEnd(domainId, release.job().id());
+            return null;
+          }))
+          .compose(v -> conclude(Outcome.succeeded(ref, release.message(), stateOf(domainId), now(),
+              nameOf(domainId), List.of())));
+    }
+    return conclude(jobOutcome(ref, decision));
+  }
+
+  private Outcome jobOutcome(CommandRef ref, Jobs.Decision decision) {
+    if (decision instanceof Jobs.Refused r) {
+      return Outcome.refused(ref, Outcome.Status.REJECTED, r.fault(), r.message(), stateOf(ref.domainId()), now());
+    }
+    String message = ((Jobs.AlreadyDone) decision).message();
+    return Outcome.succeeded(ref, message, stateOf(ref.domainId()), now(), nameOf(ref.domainId()), List.of());
+  }
+
+  /** A driver call whose refusal or failure is an answer, not an error of the agent. */
+  private <T> Answer<T> call(CommandRef ref, Supplier<T> call) {
+    try {
+      return new Answer<>(call.get(), null);
+    } catch (HypervisorException e) {
+      return new Answer<>(null, e);
+    } catch (RuntimeException e) {
+      LOG.error("{}: driver failed on command {}: {}", hostId, ref.commandId(), e.toString(), e);
+      return new Answer<>(null, new HypervisorException(Fault.DRIVER_ERROR, "driver failed: " + e));
+    }
+  }
+
+  private Outcome failureOutcome(CommandRef ref, HypervisorException e) {
+    Outcome.Status status = e.refused() ? Outcome.Status.REJECTED : Outcome.Status.FAILED;
+    return Outcome.refused(ref, status, e.fault(), e.getMessage(), e.current().orElse(stateOf(ref.domainId())),
+        now());
   }
 
   // ---- cancel ------------------------------------------------------------------------------------
@@ -397,6 +531,12 @@ public final class CommandProcessor {
   private State stateOf(String domainId) {
     Domain d = inventory.get(domainId);
     return d == null ? null : d.state();
+  }
+
+  /** How messages name a domain: its name, or its id when this host does not have it. */
+  private String nameOf(String domainId) {
+    Domain d = inventory.get(domainId);
+    return d == null ? domainId : d.name();
   }
 
   private Instant now() {

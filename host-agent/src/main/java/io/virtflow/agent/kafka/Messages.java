@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 
 import io.virtflow.agent.domain.Disk;
+import io.virtflow.agent.domain.DiskStep;
 import io.virtflow.agent.domain.Domain;
 import io.virtflow.agent.domain.DomainDefinition;
 import io.virtflow.agent.domain.Fault;
@@ -27,8 +28,10 @@ import io.virtflow.schema.DomainStateCode;
 import io.virtflow.schema.ErrorCode;
 import io.virtflow.schema.EventDetail;
 import io.virtflow.schema.EventType;
+import io.virtflow.schema.DiskStepKind;
 import io.virtflow.schema.Reboot;
 import io.virtflow.schema.Resume;
+import io.virtflow.schema.RunStep;
 import io.virtflow.schema.Shutdown;
 import io.virtflow.schema.Start;
 import io.virtflow.schema.StateReason;
@@ -48,7 +51,7 @@ final class Messages {
     if (payload instanceof Define) {
       return Optional.of(Request.of(Operation.DEFINE));
     } else if (payload instanceof Undefine u) {
-      return Optional.of(Request.undefine(u.getForce()));
+      return Optional.of(Request.undefine(u.getForce(), u.getRemoveStorage()));
     } else if (payload instanceof Start s) {
       return Optional.of(s.getPaused() ? Request.startPaused() : Request.of(Operation.START));
     } else if (payload instanceof Shutdown) {
@@ -65,6 +68,16 @@ final class Messages {
     return Optional.empty();
   }
 
+  /** The step a RunStep carries; empty for a kind this agent does not know ({@code UNKNOWN}). */
+  static Optional<DiskStep> stepOf(RunStep run) {
+    io.virtflow.schema.DiskStep s = run.getStep();
+    if (s == null || s.getKind() == null || s.getKind() == DiskStepKind.UNKNOWN) {
+      return Optional.empty();
+    }
+    return Optional.of(new DiskStep(DiskStep.Kind.valueOf(s.getKind().name()), s.getTarget(), s.getFile(),
+        s.getSource(), s.getBacking(), s.getTag(), s.getPaused()));
+  }
+
   static Optional<Cancel> cancelOf(Command command) {
     return command.getPayload() instanceof Cancel c ? Optional.of(c) : Optional.empty();
   }
@@ -74,27 +87,28 @@ final class Messages {
     Object payload = command.getPayload();
     String operation = payload == null ? "Unknown" : payload.getClass().getSimpleName();
     return new CommandRef(command.getCommandId(), command.getDomainId(), command.getHostId(), operation,
-        command.getPrincipal(), command.getIdempotencyKey(), command.getRequestHash());
+        command.getPrincipal(), command.getIdempotencyKey(), command.getRequestHash(), command.getJobId());
   }
 
   static DomainDefinition definitionOf(Define define, String principal) {
     List<Disk> disks = define.getDisks().stream()
         .map(d -> new Disk(d.getTarget(), d.getSizeGiB(), d.getFormat(), d.getPath()))
         .toList();
-    return new DomainDefinition(define.getName(), define.getVcpus(), define.getMemoryMiB(), disks, principal);
+    return new DomainDefinition(define.getName(), define.getVcpus(), define.getMemoryMiB(), disks,
+        define.getGuestAgent(), principal);
   }
 
   static CommandStatus running(CommandRef ref, Instant at) {
-    return status(ref, CommandStatusCode.RUNNING, null, null, null, at);
+    return status(ref, CommandStatusCode.RUNNING, null, null, null, at, null);
   }
 
   static CommandStatus statusOf(Outcome o) {
     return status(o.command(), CommandStatusCode.valueOf(o.status().name()),
-        o.fault() == null ? null : errorCodeOf(o.fault()), o.message(), o.state(), o.at());
+        o.fault() == null ? null : errorCodeOf(o.fault()), o.message(), o.state(), o.at(), o.result());
   }
 
   private static CommandStatus status(CommandRef ref, CommandStatusCode code, ErrorCode error, String message,
-      State state, Instant at) {
+      State state, Instant at, String result) {
     return CommandStatus.newBuilder()
         .setCommandId(ref.commandId())
         .setDomainId(ref.domainId())
@@ -108,6 +122,8 @@ final class Messages {
         .setPrincipal(ref.principal())
         .setIdempotencyKey(ref.idempotencyKey())
         .setRequestHash(ref.requestHash())
+        .setJobId(ref.jobId())
+        .setResult(result)
         .build();
   }
 

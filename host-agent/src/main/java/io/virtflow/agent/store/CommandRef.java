@@ -4,13 +4,20 @@ import java.util.Objects;
 
 /**
  * Who a command is and who sent it: the fields every status of the command repeats. {@code operation}
- * is the payload's name ("Define", "Start", ..., "Cancel").
+ * is the payload's name ("Define", "Start", ..., "Cancel", "RunStep"); {@code jobId} is the snapshot
+ * workflow's job, for its steps.
  */
 public record CommandRef(String commandId, String domainId, String hostId, String operation, String principal,
-    String idempotencyKey, String requestHash) {
+    String idempotencyKey, String requestHash, String jobId) {
 
   public CommandRef {
     Objects.requireNonNull(commandId, "commandId");
     Objects.requireNonNull(operation, "operation");
+  }
+
+  /** A command outside any job. */
+  public CommandRef(String commandId, String domainId, String hostId, String operation, String principal,
+      String idempotencyKey, String requestHash) {
+    this(commandId, domainId, hostId, operation, principal, idempotencyKey, requestHash, null);
   }
 }

@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.virtflow.agent.domain.Job;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +24,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link Intent} before a command touches the hypervisor;
  *   <li>{@link Outcome} once it ended, before its offset may be committed: a redelivered command is
  *       answered from here, never applied twice;
- *   <li>a pending cancellation, for a Cancel that arrived before its target.
+ *   <li>a pending cancellation, for a Cancel that arrived before its target;
+ *   <li>each domain's {@link Job} as it is taken and let go, so that a job outlives a restart.
  * </ul>
  *
  * A crash in the middle of an append leaves a torn last line without its newline: it was never
@@ -38,6 +41,8 @@ public final class OutcomeJournal implements AutoCloseable {
   private final Map<String, Intent> intents = new ConcurrentHashMap<>();
   private final Map<String, Outcome> outcomes = new ConcurrentHashMap<>();
   private final Map<String, String> cancellations = new ConcurrentHashMap<>();
+  /** Domain id to the job that holds it (perhaps expired: the caller judges by its clock). */
+  private final Map<String, Job> jobs = new ConcurrentHashMap<>();
 
   private OutcomeJournal(Path file, FileChannel channel) {
     this.file = file;
@@ -97,8 +102,12 @@ public final class OutcomeJournal implements AutoCloseable {
       intents.put(line.intent().commandId(), line.intent());
     } else if (line.outcome() != null) {
       outcomes.put(line.outcome().commandId(), line.outcome());
-    } else {
+    } else if (line.cancellation() != null) {
       cancellations.put(line.cancellation().targetCommandId(), line.cancellation().cancelCommandId());
+    } else if (line.job() != null) {
+      jobs.put(line.job().domainId(), line.job());
+    } else {
+      jobs.computeIfPresent(line.jobEnd().domainId(), (d, j) -> j.isHeldBy(line.jobEnd().jobId()) ? null : j);
     }
   }
 
@@ -118,6 +127,23 @@ public final class OutcomeJournal implements AutoCloseable {
   public void recordCancellation(String targetCommandId, String cancelCommandId) throws IOException {
     append(JournalCodec.encode(new JournalCodec.Cancellation(targetCommandId, cancelCommandId)));
     cancellations.put(targetCommandId, cancelCommandId);
+  }
+
+  /** Durably records that {@code job} holds its domain (replacing any earlier job of the domain). Blocking. */
+  public void recordJob(Job job) throws IOException {
+    append(JournalCodec.encode(job));
+    jobs.put(job.domainId(), job);
+  }
+
+  /** Durably records that {@code jobId} let go of {@code domainId}. Blocking. */
+  public void recordJobEnd(String domainId, String jobId) throws IOException {
+    append(JournalCodec.encode(new JournalCodec.JobEnd(domainId, jobId)));
+    jobs.computeIfPresent(domainId, (d, j) -> j.isHeldBy(jobId) ? null : j);
+  }
+
+  /** The last job taken on the domain and not ended; it may have expired since. */
+  public Optional<Job> job(String domainId) {
+    return Optional.ofNullable(jobs.get(domainId));
   }
 
   public Optional<Outcome> outcome(String commandId) {

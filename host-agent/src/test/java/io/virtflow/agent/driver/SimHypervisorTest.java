@@ -98,7 +98,7 @@ class SimHypervisorTest {
   }
 
   @Test
-  void disksAreMetadataOnlyForNow() throws IOException {
+  void theMemoryBackendGivesDisksTheirPathButNoFile() throws IOException {
     String web = id();
     try (SimHypervisor sim = open()) {
       Domain d = sim.define(web, web("web1")).domain();

@@ -51,6 +51,29 @@ class MessagesTest {
   }
 
   @Test
+  void aRunStepCarriesItsStepAndAnUnknownKindNone() {
+    var step = io.virtflow.schema.DiskStep.newBuilder().setKind(io.virtflow.schema.DiskStepKind.REBASE)
+        .setTarget("vda").setFile("/p/f").setBacking(null).build();
+    assertThat(Messages.stepOf(new io.virtflow.schema.RunStep(step))).contains(new io.virtflow.agent.domain.DiskStep(
+        io.virtflow.agent.domain.DiskStep.Kind.REBASE, "vda", "/p/f", null, null, null, false));
+    var unknown = io.virtflow.schema.DiskStep.newBuilder().setKind(io.virtflow.schema.DiskStepKind.UNKNOWN).build();
+    assertThat(Messages.stepOf(new io.virtflow.schema.RunStep(unknown))).isEmpty();
+    // Every kind the contract names but UNKNOWN is one the agent runs.
+    assertThat(names(io.virtflow.agent.domain.DiskStep.Kind.values())).containsExactlyElementsOf(
+        names(io.virtflow.schema.DiskStepKind.values()).stream().filter(n -> !n.equals("UNKNOWN")).toList());
+  }
+
+  @Test
+  void aStepsStatusCarriesItsJobAndAnInspectionItsResult() {
+    CommandRef ref = new CommandRef("c1", "d1", "h1", "InspectDisks", "alice", null, null, "j1");
+    Outcome o = Outcome.succeeded(ref, null, State.SHUTOFF, Instant.EPOCH, "web1", List.of(), false, "{\"disks\":{}}");
+    var status = Codecs.COMMAND_STATUS.decode(Codecs.COMMAND_STATUS.encode(Messages.statusOf(o)));
+    assertThat(status.getJobId()).isEqualTo("j1");
+    assertThat(status.getResult()).isEqualTo("{\"disks\":{}}");
+    assertThat(Messages.running(ref, Instant.EPOCH).getJobId()).isEqualTo("j1");
+  }
+
+  @Test
   void aStatusRepeatsTheCommandsIdentityAndSurvivesTheWire() {
     Command command = Command.newBuilder().setCommandId("c1").setDomainId("d1").setHostId("h1")
         .setIssuedAt(Instant.EPOCH).setDeadline(Instant.EPOCH).setPrincipal("alice").setIdempotencyKey("k")

@@ -17,9 +17,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.virtflow.agent.domain.Disk;
+import io.virtflow.agent.domain.DiskStep;
 import io.virtflow.agent.domain.Domain;
 import io.virtflow.agent.domain.Event;
 import io.virtflow.agent.domain.Fault;
+import io.virtflow.agent.domain.Job;
 import io.virtflow.agent.domain.Operation;
 import io.virtflow.agent.domain.Reason;
 import io.virtflow.agent.domain.Request;
@@ -76,6 +78,42 @@ class OutcomeJournalTest {
   }
 
   @Test
+  void stepsJobsAndResultsSurviveReopening() throws IOException {
+    DiskStep overlay = new DiskStep(DiskStep.Kind.CREATE_OVERLAY, "vda", "/pool/" + DOMAIN + "-vda-s1.qcow2", null,
+        "/pool/" + DOMAIN + "-vda.qcow2", null, false);
+    Intent step = new Intent("c1", DOMAIN, "web1", null, overlay, 2, State.RUNNING, Reason.BOOTED, T0);
+    Intent job = new Intent("c2", DOMAIN, "web1", null, null, 2, State.RUNNING, Reason.BOOTED, T0);
+    Intent undefine = new Intent("c3", DOMAIN, "web1", Request.undefine(true, true), 2, State.RUNNING,
+        Reason.BOOTED, T0);
+    CommandRef inJob = new CommandRef("c4", DOMAIN, "h1", "InspectDisks", "alice", null, null, "j1");
+    Outcome inspected = Outcome.succeeded(inJob, null, State.RUNNING, T0, "web1", List.of(), false,
+        "{\"disks\":{}}");
+    Outcome moved = Outcome.succeeded(ref("c5", "RunStep"), "disk vda moved", State.RUNNING, T0, "web1", List.of(),
+        true, null);
+    try (OutcomeJournal journal = OutcomeJournal.open(dataDir)) {
+      journal.recordIntent(step);
+      journal.recordIntent(job);
+      journal.recordIntent(undefine);
+      journal.recordOutcome(inspected);
+      journal.recordOutcome(moved);
+      journal.recordJob(new Job(DOMAIN, "j1", "snapshot 's1'", T0.plusSeconds(60)));
+      journal.recordJob(new Job("other", "j2", "revert", T0.plusSeconds(60)));
+      journal.recordJobEnd("other", "j2");
+      journal.recordJobEnd(DOMAIN, "not-the-holder");
+    }
+    try (OutcomeJournal journal = OutcomeJournal.open(dataDir)) {
+      assertThat(journal.unfinishedIntent("c1")).contains(step);
+      assertThat(journal.unfinishedIntent("c2")).contains(job);
+      assertThat(journal.unfinishedIntent("c3")).contains(undefine);
+      assertThat(journal.outcome("c4")).contains(inspected);
+      assertThat(journal.outcome("c5")).contains(moved);
+      assertThat(journal.outcome("c5").orElseThrow().changedDomain()).isTrue();
+      assertThat(journal.job(DOMAIN)).contains(new Job(DOMAIN, "j1", "snapshot 's1'", T0.plusSeconds(60)));
+      assertThat(journal.job("other")).isEmpty();
+    }
+  }
+
+  @Test
   void aTornLastLineLeftByACrashIsCutOffAndAppendingGoesOn() throws IOException {
     try (OutcomeJournal journal = OutcomeJournal.open(dataDir)) {
       journal.recordOutcome(startedWeb1("c1"));
@@ -121,7 +159,8 @@ class OutcomeJournalTest {
   // ---- intent resolution -------------------------------------------------------------------------
 
   private static Domain web1(long version, State state) {
-    return new Domain(DOMAIN, "web1", state, Reason.BOOTED, 1, 512, List.<Disk>of(), version, "alice", T0);
+    return new Domain(DOMAIN, "web1", state, Reason.BOOTED, 1, 512, List.<Disk>of(), true, false, version, "alice",
+        T0);
   }
 
   @Test
