@@ -130,6 +130,19 @@ public final class DevStack implements AutoCloseable {
     return List.copyOf(agents);
   }
 
+  /**
+   * Stops the snapshot service as it is and starts a new one on the same bus, with a hook called before
+   * every workflow step (tests stop a workflow there, as a crash would, and then restart the service).
+   */
+  public void restartSnapshotService(io.virtflow.snapshot.workflow.Workflows.StepHook hook) {
+    await(snapshots.stop());
+    snapshots = await(SnapshotService.start(vertx, SnapshotServiceConfig.from(env(Map.of())), hook));
+  }
+
+  public SnapshotService snapshotService() {
+    return snapshots;
+  }
+
   public boolean isUp() {
     return gateway != null && gateway.health().isUp() && agents.stream().allMatch(a -> a.health().isUp())
         && snapshots.health().isUp();

@@ -51,12 +51,20 @@ public final class SnapshotService implements ServiceRunner.Stoppable {
   private OrderedCommitConsumer<SnapshotRequest> requests;
   private HttpServer healthServer;
 
-  private SnapshotService(SnapshotServiceConfig config) {
+  private final Workflows.StepHook hook;
+
+  private SnapshotService(SnapshotServiceConfig config, Workflows.StepHook hook) {
     this.config = config;
+    this.hook = hook;
   }
 
   public static Future<SnapshotService> start(Vertx vertx, SnapshotServiceConfig config) {
-    SnapshotService service = new SnapshotService(config);
+    return start(vertx, config, Workflows.StepHook.NONE);
+  }
+
+  /** With a hook called before every workflow step (crash tests stop the service there). */
+  public static Future<SnapshotService> start(Vertx vertx, SnapshotServiceConfig config, Workflows.StepHook hook) {
+    SnapshotService service = new SnapshotService(config, hook);
     return service.createTopics(vertx)
         .compose(v -> service.followDomainStates(vertx))
         .compose(v -> service.rebuildCatalog(vertx))
@@ -96,7 +104,7 @@ public final class SnapshotService implements ServiceRunner.Stoppable {
         "snapshot-service", 30_000)));
     watcher = new StatusWatcher(config.bus(), vertx.getOrCreateContext());
     workflows = new Workflows(vertx, config.bus(), publisher, watcher, book, catalogFeed, directory, Clock.systemUTC(),
-        config.stepTimeout());
+        config.stepTimeout(), hook);
     return watcher.start();
   }
 

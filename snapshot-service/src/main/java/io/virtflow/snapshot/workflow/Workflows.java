@@ -76,9 +76,22 @@ public final class Workflows {
   private final Clock clock;
   private final Duration stepTimeout;
   private final Map<String, Future<Void>> tails = new HashMap<>();
+  private final StepHook hook;
+
+  /**
+   * Called before each step of a workflow is sent. Tests use it to stop the service at a chosen step
+   * boundary, as a crash would.
+   */
+  @FunctionalInterface
+  public interface StepHook {
+    StepHook NONE = (workflowId, index, step) -> { };
+
+    void beforeStep(String workflowId, int index, Step step);
+  }
 
   public Workflows(Vertx vertx, BusConfig bus, Publisher publisher, StatusWatcher watcher, CatalogBook book,
-      CatalogFeed feed, DomainDirectory directory, Clock clock, Duration stepTimeout) {
+      CatalogFeed feed, DomainDirectory directory, Clock clock, Duration stepTimeout, StepHook hook) {
+    this.hook = hook;
     this.vertx = vertx;
     this.bus = bus;
     this.publisher = publisher;
@@ -239,6 +252,11 @@ public final class Workflows {
       return Future.succeededFuture(null);
     }
     Step step = ip.steps().get(index);
+    try {
+      hook.beforeStep(ip.workflowId(), index, step);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
     return send(ip.workflowId(), "step-" + index, domainId, host, principal,
         RunStep.newBuilder().setStep(CatalogMapping.toAvro(step)).build())
         .compose(s -> ok(s) ? runSteps(ip, domainId, host, principal, index + 1)
@@ -403,7 +421,7 @@ public final class Workflows {
     CommandStatus s = CommandStatus.newBuilder().setCommandId(r.getCommandId()).setDomainId(r.getDomainId())
         .setHostId(host).setOperation(op).setStatus(code).setCode(error).setMessage(message).setAt(clock.instant())
         .setPrincipal(r.getPrincipal()).setIdempotencyKey(r.getIdempotencyKey()).setRequestHash(r.getRequestHash())
-        .setResult(result).build();
+        .setResult(result).setJobId(workflowId(r.getCommandId())).build();
     return publisher.send(bus.topics().commandStatus(), s.getCommandId(), Codecs.COMMAND_STATUS.encode(s)).mapEmpty();
   }
 
@@ -414,7 +432,7 @@ public final class Workflows {
     }
     CommandStatus s = CommandStatus.newBuilder().setCommandId(commandId).setDomainId(domainId).setHostId(host)
         .setOperation(op).setStatus(code).setCode(error).setMessage(message).setAt(clock.instant()).setResult(result)
-        .build();
+        .setJobId(workflowId(commandId)).build();
     return publisher.send(bus.topics().commandStatus(), commandId, Codecs.COMMAND_STATUS.encode(s)).mapEmpty();
   }
 
