@@ -55,6 +55,10 @@ class SnapshotEndToEndTest {
   }
 
   static String define(String name, String... targets) {
+    return defineOn(http, name, targets);
+  }
+
+  static String defineOn(Http http, String name, String... targets) {
     JsonArray disks = new JsonArray();
     for (String t : targets) {
       disks.add(new JsonObject().put("target", t).put("sizeGiB", 1));
@@ -67,6 +71,10 @@ class SnapshotEndToEndTest {
   }
 
   static String active(String domain, String target) {
+    return activeOn(http, domain, target);
+  }
+
+  static String activeOn(Http http, String domain, String target) {
     JsonArray disks = http.get("/v1/domains/" + domain).json().getJsonArray("disks");
     return disks.stream().map(JsonObject.class::cast).filter(d -> target.equals(d.getString("target"))).findFirst()
         .orElseThrow().getString("path");
@@ -82,14 +90,22 @@ class SnapshotEndToEndTest {
 
   /** What a snapshot holds on one disk, read through its catalog record. */
   static List<Integer> snapshotData(String domain, String name, String target) {
+    return dataOn(http, scratch, domain, name, target, REGIONS);
+  }
+
+  static List<Integer> dataOn(Http http, Path scratch, String domain, String name, String target, int regions) {
     JsonObject s = http.get("/v1/domains/" + domain + "/snapshots/" + name).json();
     JsonObject disk = s.getJsonArray("disks").stream().map(JsonObject.class::cast)
         .filter(d -> target.equals(d.getString("target"))).findFirst().orElseThrow();
-    return disk.getString("tag") != null ? Qemu.readInternal(disk.getString("file"), disk.getString("tag"), REGIONS, scratch)
-        : Qemu.read(disk.getString("file"), REGIONS);
+    return disk.getString("tag") != null ? Qemu.readInternal(disk.getString("file"), disk.getString("tag"), regions, scratch)
+        : Qemu.read(disk.getString("file"), regions);
   }
 
   static Set<String> domainFiles(String domainId) throws Exception {
+    return filesOf(dataDir, domainId);
+  }
+
+  static Set<String> filesOf(Path dataDir, String domainId) throws Exception {
     Path pool = Files.list(dataDir.resolve("agents")).findFirst().orElseThrow().resolve("pool");
     try (Stream<Path> files = Files.list(pool)) {
       return files.filter(f -> f.getFileName().toString().startsWith(domainId + "-")).map(Path::toString)
