@@ -49,6 +49,7 @@ public final class DevStack implements AutoCloseable {
   private SnapshotService snapshots;
   private final List<HostAgent> agents = new ArrayList<>();
   private ApiGateway gateway;
+  private String warning;
 
   private DevStack(Options options) {
     this.options = options;
@@ -83,12 +84,19 @@ public final class DevStack implements AutoCloseable {
     }
     snapshots = await(SnapshotService.start(vertx, SnapshotServiceConfig.from(env(Map.of()))));
     List<Future<HostAgent>> starting = new ArrayList<>();
+    String diskBackend = options.extra().getOrDefault("VIRTFLOW_SIM_DISK_BACKEND", qemuImgWorks(options.extra().getOrDefault("VIRTFLOW_QEMU_IMG", "qemu-img")) ? "qcow2" : "memory");
+    if ("memory".equals(diskBackend) && !options.extra().containsKey("VIRTFLOW_SIM_DISK_BACKEND")) {
+      warning = "qemu-img not found: disks are kept in memory and snapshots are unavailable "
+          + "(apt-get install qemu-utils for real qcow2 disks)";
+      LOG.warn(warning);
+    }
     for (int i = 1; i <= options.hosts(); i++) {
       String hostId = "host-" + i;
       starting.add(HostAgent.start(vertx, HostAgentConfig.from(env(Map.of(
           "VIRTFLOW_HOST_ID", hostId,
           "VIRTFLOW_DATA_DIR", options.dataDir().resolve("agents").resolve(hostId).toString(),
-          "VIRTFLOW_SIM_LATENCY_MS", Long.toString(options.simLatencyMs()))))));
+          "VIRTFLOW_SIM_LATENCY_MS", Long.toString(options.simLatencyMs()),
+          "VIRTFLOW_SIM_DISK_BACKEND", diskBackend)))));
     }
     for (Future<HostAgent> f : starting) {
       agents.add(await(f));
@@ -111,6 +119,24 @@ public final class DevStack implements AutoCloseable {
       return f.await(120, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException(e.getMessage(), e);
+    }
+  }
+
+  /** Why the stack runs degraded, or null. */
+  public String warning() {
+    return warning;
+  }
+
+  private static boolean qemuImgWorks(String executable) {
+    try {
+      Process p = new ProcessBuilder(executable, "--version").redirectErrorStream(true).start();
+      p.getInputStream().readAllBytes();
+      return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+    } catch (java.io.IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 

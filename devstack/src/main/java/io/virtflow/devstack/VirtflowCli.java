@@ -66,6 +66,9 @@ public final class VirtflowCli implements Callable<Integer> {
       System.out.println("virtflow is up: " + hosts + " host agent(s), data in " + options.dataDir());
       System.out.println("  HTTP API   " + stack.httpUrl() + "/v1   (health: " + stack.httpUrl() + "/health)");
       System.out.println("  Kafka      " + stack.bootstrap());
+      if (stack.warning() != null) {
+        System.out.println("  WARNING    " + stack.warning());
+      }
       System.out.println("Ctrl-C stops it; started again on the same --data-dir it finds the same domains.");
       System.out.flush();
       done.await();

@@ -136,6 +136,18 @@ class ComposeFileTest {
     assertThat(dataVolumes).hasSize(agents.size());
   }
 
+  @Test
+  void hostAgentsRunAnImageThatHasQemuImg() throws IOException {
+    for (String a : services.keySet().stream().filter(n -> n.startsWith("host-agent")).toList()) {
+      assertThat(String.valueOf(services.get(a).get("build"))).as("%s builds host-agent/Dockerfile", a)
+          .isEqualTo("./host-agent");
+      String backend = env(a).getOrDefault("VIRTFLOW_SIM_DISK_BACKEND", "qcow2");
+      assertThat(backend).isEqualTo("qcow2");
+    }
+    String dockerfile = Files.readString(ROOT.resolve("host-agent").resolve("Dockerfile"));
+    assertThat(dockerfile).contains("qemu-utils").contains("/app/service.jar");
+  }
+
   @SuppressWarnings("unchecked")
   private static Map<String, String> env(String service) {
     Object env = services.get(service).get("environment");
