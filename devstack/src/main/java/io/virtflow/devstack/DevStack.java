@@ -50,6 +50,7 @@ public final class DevStack implements AutoCloseable {
   private final List<HostAgent> agents = new ArrayList<>();
   private ApiGateway gateway;
   private String warning;
+  private String diskBackend;
 
   private DevStack(Options options) {
     this.options = options;
@@ -84,7 +85,7 @@ public final class DevStack implements AutoCloseable {
     }
     snapshots = await(SnapshotService.start(vertx, SnapshotServiceConfig.from(env(Map.of()))));
     List<Future<HostAgent>> starting = new ArrayList<>();
-    String diskBackend = options.extra().getOrDefault("VIRTFLOW_SIM_DISK_BACKEND", qemuImgWorks(options.extra().getOrDefault("VIRTFLOW_QEMU_IMG", "qemu-img")) ? "qcow2" : "memory");
+    diskBackend = options.extra().getOrDefault("VIRTFLOW_SIM_DISK_BACKEND", qemuImgWorks(options.extra().getOrDefault("VIRTFLOW_QEMU_IMG", "qemu-img")) ? "qcow2" : "memory");
     if ("memory".equals(diskBackend) && !options.extra().containsKey("VIRTFLOW_SIM_DISK_BACKEND")) {
       warning = "qemu-img not found: disks are kept in memory and snapshots are unavailable "
           + "(apt-get install qemu-utils for real qcow2 disks)";
@@ -163,6 +164,22 @@ public final class DevStack implements AutoCloseable {
   public void restartSnapshotService(io.virtflow.snapshot.workflow.Workflows.StepHook hook) {
     await(snapshots.stop());
     snapshots = await(SnapshotService.start(vertx, SnapshotServiceConfig.from(env(Map.of())), hook));
+  }
+
+  /** Kills host agent {@code index} (0-based) as SIGKILL would. */
+  public Future<Void> killAgent(int index) {
+    return agents.get(index).kill();
+  }
+
+  /** Starts host agent {@code index} again on its data dir (after {@link #killAgent}). */
+  public void restartAgent(int index) {
+    String hostId = "host-" + (index + 1);
+    HostAgent again = await(HostAgent.start(vertx, HostAgentConfig.from(env(Map.of(
+        "VIRTFLOW_HOST_ID", hostId,
+        "VIRTFLOW_DATA_DIR", options.dataDir().resolve("agents").resolve(hostId).toString(),
+        "VIRTFLOW_SIM_LATENCY_MS", Long.toString(options.simLatencyMs()),
+        "VIRTFLOW_SIM_DISK_BACKEND", diskBackend)))));
+    agents.set(index, again);
   }
 
   public SnapshotService snapshotService() {

@@ -19,8 +19,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.vertx.core.json.JsonObject;
-import io.virtflow.platform.config.BusConfig;
-import io.virtflow.platform.testing.KafkaFixture;
 import io.virtflow.snapshot.workflow.Workflows;
 
 /**
@@ -41,11 +39,8 @@ class SnapshotCrashTest {
   @BeforeAll
   static void up() {
     Qemu.require();
-    BusConfig bus = KafkaFixture.freshBus();
-    stack = DevStack.start(new DevStack.Options(1, 0, 0, dataDir, bus.bootstrap(), bus.topics().namespace(), 0, Map.of()));
+    stack = Stacks.upWithHosts(1, dataDir);
     http = new Http(stack.httpUrl());
-    await().atMost(Duration.ofSeconds(30)).until(() -> http.get("/v1/hosts").json().getJsonArray("hosts").stream()
-        .anyMatch(h -> "UP".equals(((JsonObject) h).getString("status"))));
   }
 
   @AfterAll
@@ -117,6 +112,37 @@ class SnapshotCrashTest {
         assertConsistent(domain[0], domain[1], op.label() + ", crash before step " + k);
       }
     }
+  }
+
+  @Test
+  void theHostAgentKilledAtEveryStepBoundaryOfCreateRevertAndDeleteNeverAppliesAStepTwice() throws Exception {
+    for (Op op : ops()) {
+      int steps = countSteps(op);
+      for (int k = 1; k < steps; k++) {
+        String[] domain = prepared();
+        AtomicBoolean killed = new AtomicBoolean();
+        java.util.concurrent.CompletableFuture<Void> gone = new java.util.concurrent.CompletableFuture<>();
+        int killAt = k;
+        // Before step k is sent, the agent dies: steps before it are done and journaled, step k waits in Kafka.
+        stack.restartSnapshotService((wf, index, step) -> {
+          if (index == killAt && killed.compareAndSet(false, true)) {
+            stack.killAgent(0).onComplete(ar -> gone.complete(null));
+          }
+        });
+        Http.Answer accepted = op.body() == null ? http.delete("/v1/domains/" + domain[0] + op.path())
+            : http.post("/v1/domains/" + domain[0] + op.path(), op.body());
+        assertThat(accepted.status()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(20)).untilTrue(killed);
+        gone.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        stack.restartAgent(0);
+        JsonObject done = http.waitFor(accepted.json().getString("commandId"));
+        assertThat(done.getString("status")).as("%s, agent killed before step %d: %s", op.label(), k, done.encode())
+            .isEqualTo("SUCCEEDED");
+        op.verify().accept(domain[0]);
+        assertConsistent(domain[0], domain[1], op.label() + ", agent killed before step " + k);
+      }
+    }
+    stack.restartSnapshotService(Workflows.StepHook.NONE);
   }
 
   static int countSteps(Op op) {

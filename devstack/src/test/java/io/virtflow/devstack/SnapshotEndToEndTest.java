@@ -21,8 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.virtflow.platform.config.BusConfig;
-import io.virtflow.platform.testing.KafkaFixture;
 
 /**
  * Snapshots through the HTTP API on real qcow2 images: distinct qemu-io patterns between snapshots, then
@@ -40,11 +38,8 @@ class SnapshotEndToEndTest {
   @BeforeAll
   static void up() {
     Qemu.require();
-    BusConfig bus = KafkaFixture.freshBus();
-    stack = DevStack.start(new DevStack.Options(1, 0, 0, dataDir, bus.bootstrap(), bus.topics().namespace(), 0, Map.of()));
+    stack = Stacks.upWithHosts(1, dataDir);
     http = new Http(stack.httpUrl());
-    await().atMost(Duration.ofSeconds(30)).until(() -> http.get("/v1/hosts").json().getJsonArray("hosts").stream()
-        .anyMatch(h -> "UP".equals(((JsonObject) h).getString("status"))));
   }
 
   @AfterAll

@@ -17,8 +17,6 @@ import java.util.stream.Stream;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.virtflow.platform.config.BusConfig;
-import io.virtflow.platform.testing.KafkaFixture;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -50,11 +48,8 @@ class SnapshotPropertiesTest {
     Qemu.require();
     dataDir = Files.createTempDirectory("virtflow-prop");
     scratch = Files.createTempDirectory("virtflow-prop-scratch");
-    BusConfig bus = KafkaFixture.freshBus();
-    stack = DevStack.start(new DevStack.Options(1, 0, 0, dataDir, bus.bootstrap(), bus.topics().namespace(), 0, Map.of()));
+    stack = Stacks.upWithHosts(1, dataDir);
     http = new Http(stack.httpUrl());
-    await().atMost(Duration.ofSeconds(30)).until(() -> http.get("/v1/hosts").json().getJsonArray("hosts").stream()
-        .anyMatch(h -> "UP".equals(((JsonObject) h).getString("status"))));
   }
 
   @AfterContainer
