@@ -26,7 +26,7 @@ class SchemaCompatibilityTest {
       "common/ErrorCode.avsc", "common/CommandStatusCode.avsc", "common/HostState.avsc", "common/Disk.avsc",
       "common/DiskStep.avsc", "SnapshotRequest.avsc",
       "Command.avsc", "CommandStatus.avsc", "DomainEvent.avsc", "DomainState.avsc", "HostStatus.avsc",
-      "SnapshotEvent.avsc");
+      "SnapshotEvent.avsc", "CommandRequest.avsc");
 
   static Stream<Arguments> pairs() {
     return RELEASED.stream().flatMap(version -> {

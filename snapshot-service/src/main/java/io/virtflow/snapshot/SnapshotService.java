@@ -43,6 +43,7 @@ public final class SnapshotService implements ServiceRunner.Stoppable {
   private final Health health = new Health("snapshot-service");
   private final CatalogBook book = new CatalogBook();
   private final CatalogFeed catalogFeed = new CatalogFeed(book);
+  private Vertx vertx;
   private TopicReader stateReader;
   private TopicReader catalogReader;
   private StatusWatcher watcher;
@@ -65,6 +66,7 @@ public final class SnapshotService implements ServiceRunner.Stoppable {
   /** With a hook called before every workflow step (crash tests stop the service there). */
   public static Future<SnapshotService> start(Vertx vertx, SnapshotServiceConfig config, Workflows.StepHook hook) {
     SnapshotService service = new SnapshotService(config, hook);
+    service.vertx = vertx;
     return service.createTopics(vertx)
         .compose(v -> service.followDomainStates(vertx))
         .compose(v -> service.rebuildCatalog(vertx))
@@ -164,10 +166,11 @@ public final class SnapshotService implements ServiceRunner.Stoppable {
       Future<Void> status = watcher == null ? Future.succeededFuture() : watcher.stop();
       Future<Void> http = healthServer == null ? Future.succeededFuture() : healthServer.close();
       return Future.join(reader, catalog, status, http).mapEmpty();
-    }).onComplete(ar -> {
-      if (publisher != null) {
-        publisher.close();
-      }
-    }).mapEmpty();
+    }).transform(ar -> publisher == null ? Future.<Void>succeededFuture()
+        // close() waits for in-flight sends: not on the event loop.
+        : vertx.<Void>executeBlocking(() -> {
+          publisher.close();
+          return null;
+        }));
   }
 }
