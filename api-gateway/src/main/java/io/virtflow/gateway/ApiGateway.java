@@ -48,6 +48,11 @@ public final class ApiGateway implements ServiceRunner.Stoppable {
     return verticle.health();
   }
 
+  /** The Kafka door, or null when disabled or not started. */
+  io.virtflow.gateway.kafka.CommandRouter router() {
+    return verticle.router();
+  }
+
   /** Event-stream clients connected now. */
   int openEventStreams() {
     return verticle.openEventStreams();

@@ -21,10 +21,12 @@ import io.virtflow.platform.config.Settings;
  * @param maxEventStreams concurrent SSE clients; one more gets a 503
  * @param eventHeartbeat the interval of SSE keep-alive comments
  * @param maxTrackedCommands finished commands remembered (and idempotency keys), oldest forgotten first
+ * @param routerEnabled whether the gateway reads {@code virtflow.commands} (the Kafka door)
+ * @param routerMaxInFlight the most {@code virtflow.commands} records read and not yet done at once
  */
 public record GatewayConfig(BusConfig bus, String httpHost, int httpPort, Duration hostDownAfter,
     Duration commandDeadline, Duration sendTimeout, long maxBodyBytes, Duration maxWait, int maxEventStreams,
-    Duration eventHeartbeat, int maxTrackedCommands) {
+    Duration eventHeartbeat, int maxTrackedCommands, boolean routerEnabled, int routerMaxInFlight) {
 
   public static final String HTTP_HOST = "VIRTFLOW_HTTP_HOST";
   public static final String HTTP_PORT = "VIRTFLOW_HTTP_PORT";
@@ -36,6 +38,8 @@ public record GatewayConfig(BusConfig bus, String httpHost, int httpPort, Durati
   public static final String MAX_EVENT_STREAMS = "VIRTFLOW_MAX_EVENT_STREAMS";
   public static final String EVENT_HEARTBEAT_MS = "VIRTFLOW_EVENT_HEARTBEAT_MS";
   public static final String MAX_TRACKED_COMMANDS = "VIRTFLOW_MAX_TRACKED_COMMANDS";
+  public static final String ROUTER_ENABLED = "VIRTFLOW_ROUTER_ENABLED";
+  public static final String ROUTER_MAX_IN_FLIGHT = "VIRTFLOW_ROUTER_MAX_IN_FLIGHT";
 
   private static final long HOUR_MS = 3_600_000L;
 
@@ -52,7 +56,9 @@ public record GatewayConfig(BusConfig bus, String httpHost, int httpPort, Durati
         s.millis(MAX_WAIT_MS, 60_000, 0, HOUR_MS),
         s.integer(MAX_EVENT_STREAMS, 256, 1, 100_000),
         s.millis(EVENT_HEARTBEAT_MS, 15_000, 100, HOUR_MS),
-        s.integer(MAX_TRACKED_COMMANDS, 100_000, 100, 10_000_000));
+        s.integer(MAX_TRACKED_COMMANDS, 100_000, 100, 10_000_000),
+        s.bool(ROUTER_ENABLED, true),
+        s.integer(ROUTER_MAX_IN_FLIGHT, 1_000, 1, 100_000));
     s.validate();
     return c.validate();
   }
@@ -78,6 +84,7 @@ public record GatewayConfig(BusConfig bus, String httpHost, int httpPort, Durati
     return "http=" + httpHost + ":" + httpPort + " " + bus + " hostDownAfter=" + hostDownAfter.toMillis()
         + "ms commandDeadline=" + commandDeadline.toMillis() + "ms sendTimeout=" + sendTimeout.toMillis()
         + "ms maxBody=" + maxBodyBytes + "B maxWait=" + maxWait.toMillis() + "ms maxEventStreams=" + maxEventStreams
-        + " eventHeartbeat=" + eventHeartbeat.toMillis() + "ms maxTrackedCommands=" + maxTrackedCommands;
+        + " eventHeartbeat=" + eventHeartbeat.toMillis() + "ms maxTrackedCommands=" + maxTrackedCommands
+        + " router=" + (routerEnabled ? "on" : "off") + " routerMaxInFlight=" + routerMaxInFlight;
   }
 }

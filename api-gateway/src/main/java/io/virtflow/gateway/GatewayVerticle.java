@@ -11,6 +11,7 @@ import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -23,18 +24,22 @@ import io.vertx.core.http.HttpServer;
 import io.virtflow.gateway.command.CommandService;
 import io.virtflow.gateway.command.GatewayState;
 import io.virtflow.gateway.http.HttpApi;
+import io.virtflow.gateway.kafka.CommandRouter;
 import io.virtflow.gateway.kafka.EventReaders;
 import io.virtflow.gateway.kafka.KafkaCommandSink;
 import io.virtflow.gateway.kafka.Projections;
 import io.virtflow.platform.health.Health;
+import io.virtflow.platform.kafka.DeadLetters;
 import io.virtflow.platform.kafka.KafkaSettings;
+import io.virtflow.platform.kafka.Publisher;
 import io.virtflow.platform.kafka.TopicAdmin;
 import io.virtflow.platform.vertx.Blocking;
 
 /**
  * The gateway's one verticle. Start: create the shared topics, open the Kafka clients (all on a
- * worker), rebuild the projections, and only once all four have caught up, listen for HTTP. Projections
- * and HTTP handlers share this verticle's context, so the in-memory state needs no locks.
+ * worker), rebuild the projections, and only once all four have caught up, open both doors: the
+ * {@code virtflow.commands} router (unless disabled) and the HTTP listener. Projections, the router and
+ * HTTP handlers share this verticle's context, so the in-memory state needs no locks.
  */
 final class GatewayVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
@@ -53,10 +58,12 @@ final class GatewayVerticle extends VerticleBase {
   private volatile Projections projections;
   private volatile HttpApi api;
   private volatile HttpServer server;
+  private volatile CommandRouter router;
   private long sweepTimer = -1;
 
   /** The Kafka clients, opened together on a worker. */
-  private record KafkaClients(Producer<String, byte[]> producer, Admin admin, List<Consumer<String, byte[]>> readers) {
+  private record KafkaClients(Producer<String, byte[]> producer, Admin admin, List<Consumer<String, byte[]>> readers,
+      Consumer<String, byte[]> routerConsumer) {
   }
 
   GatewayVerticle(GatewayConfig config, Clock clock, Supplier<UUID> ids) {
@@ -72,6 +79,9 @@ final class GatewayVerticle extends VerticleBase {
       return failure == null ? Health.Check.up("last write acknowledged")
           : Health.Check.down("last write failed: " + failure);
     });
+    if (config.routerEnabled()) {
+      health.register("router", () -> router == null ? Health.Check.down("starting") : router.check());
+    }
   }
 
   @Override
@@ -91,6 +101,9 @@ final class GatewayVerticle extends VerticleBase {
           projections = p;
           sweepTimer = vertx.setPeriodic(SWEEP_INTERVAL_MS, t -> state.sweep());
           CommandService service = new CommandService(state, sink, ids, config.commandDeadline());
+          return startRouter(service).map(service);
+        })
+        .compose(service -> {
           api = new HttpApi(new HttpApi.Parts(vertx, context, state, service,
               new EventReaders(config.bus().bootstrap(), config.bus().topics().vmEvents(), blocking), health,
               config.maxBodyBytes(), config.maxWait(), config.maxEventStreams(), config.eventHeartbeat()));
@@ -107,6 +120,22 @@ final class GatewayVerticle extends VerticleBase {
         });
   }
 
+  /** The Kafka door: starts once the projections caught up, so that every known command id is known. */
+  private Future<Void> startRouter(CommandService service) {
+    if (clients.routerConsumer() == null) {
+      return Future.succeededFuture();
+    }
+    router = new CommandRouter(config.bus().topics().commands(), clients.routerConsumer(), context, service,
+        new DeadLetters(new Publisher(clients.producer()), config.bus().topics().dlq(), routerGroup()),
+        config.routerMaxInFlight());
+    return router.start();
+  }
+
+  /** {@code virtflow-gateway-router} in production: every gateway instance of a namespace shares the topic's partitions. */
+  private String routerGroup() {
+    return config.bus().topics().namespace() + "-gateway-router";
+  }
+
   @Override
   public Future<?> stop() {
     return shutdown();
@@ -118,6 +147,10 @@ final class GatewayVerticle extends VerticleBase {
 
   Health health() {
     return health;
+  }
+
+  CommandRouter router() {
+    return router;
   }
 
   int openEventStreams() {
@@ -161,7 +194,16 @@ final class GatewayVerticle extends VerticleBase {
         opened.add(c);
         readers.add(c);
       }
-      return new KafkaClients(producer, admin, readers);
+      Consumer<String, byte[]> routerConsumer = null;
+      if (config.routerEnabled()) {
+        Map<String, Object> props = KafkaSettings.groupConsumer(bootstrap, routerGroup(), "api-gateway-" + instance
+            + "-router");
+        // One poll never takes the router past its in-flight bound (CommandRouter).
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, CommandRouter.pollRecords(config.routerMaxInFlight()));
+        routerConsumer = new KafkaConsumer<>(props);
+        opened.add(routerConsumer);
+      }
+      return new KafkaClients(producer, admin, readers, routerConsumer);
     } catch (RuntimeException e) {
       opened.forEach(GatewayVerticle::closeQuietly);
       throw e;
@@ -175,7 +217,9 @@ final class GatewayVerticle extends VerticleBase {
     }
     Future<Void> http = server == null ? Future.succeededFuture() : server.close();
     Future<Void> streams = api == null ? Future.succeededFuture() : api.closeEventStreams();
-    return Future.join(http, streams)
+    // The router stops before the producer closes: what it has done is committed, the rest is read again.
+    Future<Void> routing = router == null ? Future.succeededFuture() : router.stop();
+    return Future.join(http, streams, routing)
         .transform(x -> projections == null ? Future.succeededFuture() : projections.stop())
         .transform(x -> closeClients())
         .transform(x -> {

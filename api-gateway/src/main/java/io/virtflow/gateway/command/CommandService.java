@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
 
@@ -33,6 +34,13 @@ import io.virtflow.schema.Topics;
  * ACCEPTED status is written and the command counts as accepted. A refusal or a failed write leaves
  * nothing behind.
  *
+ * <p>A submission that carries its own command id (the Kafka door's {@code CommandRequest.commandId})
+ * is idempotent by that id: an id already on {@code command.status} (the projection knows every one),
+ * or being carried out now, is answered as a replay and nothing is published again. Its refusals are
+ * recorded too, as a REJECTED status with the refusal's code and message, and its answer comes only
+ * once that status (or, when accepted, the ACCEPTED status) is acknowledged: a failed answer
+ * ({@link BusUnavailable}) means "not done, submit again", and submitting again is safe.
+ *
  * <p>Runs on the gateway verticle's context, with {@link GatewayState}.
  */
 public final class CommandService {
@@ -43,6 +51,10 @@ public final class CommandService {
   private final Supplier<UUID> ids;
   private final Duration defaultDeadline;
   private final Map<String, InFlight> inFlight = new HashMap<>();
+  /** Submissions with their own command id, being carried out now. */
+  private final Map<String, Future<Accepted>> inFlightIds = new HashMap<>();
+  /** Statuses of own-id submissions decided and applied here whose write failed: written on the next attempt. */
+  private final Map<String, StatusUpdate> unwritten = new HashMap<>();
 
   private record InFlight(String requestHash, Future<Accepted> answer) {
   }
@@ -62,7 +74,15 @@ public final class CommandService {
     return defaultDeadline;
   }
 
+  /**
+   * Carries out one submission: accepted (the command is durably in Kafka), or failed with a
+   * {@link Refusal} (nothing published; with an own command id, the REJECTED status is) or a
+   * {@link BusUnavailable} (nothing accepted; may be submitted again).
+   */
   public Future<Accepted> submit(Submission s) {
+    if (s.commandId() != null) {
+      return once(s.commandId(), () -> carryOut(s));
+    }
     if (s.idempotencyKey() == null) {
       return carryOut(s);
     }
@@ -89,26 +109,92 @@ public final class CommandService {
     return answer;
   }
 
+  /**
+   * Records a request with its own command id that a door refused before it could become a
+   * {@link Submission} (a field it cannot carry): the same idempotency by id, the same REJECTED status.
+   * Fails with {@code refusal} once recorded, or with {@link BusUnavailable}.
+   */
+  public Future<Accepted> refuse(String commandId, String principal, String operation, Refusal refusal) {
+    return once(commandId, () -> recordRefusal(commandId, principal, operation, refusal));
+  }
+
+  /** The idempotency of submissions with their own command id. */
+  private Future<Accepted> once(String commandId, Supplier<Future<Accepted>> work) {
+    Future<Accepted> running = inFlightIds.get(commandId);
+    if (running != null) {
+      // The same id is being carried out right now: share its outcome, never publish twice.
+      return running.map(Accepted::asReplay);
+    }
+    StatusUpdate retry = unwritten.remove(commandId);
+    if (retry != null) {
+      return remember(commandId, sink.publishStatus(retry).transform(ar -> {
+        if (ar.failed()) {
+          unwritten.put(commandId, retry);
+          return Future.failedFuture(statusNotTaken(retry, ar.cause()));
+        }
+        return Future.succeededFuture(new Accepted(commandId, retry.domainId(), true));
+      }));
+    }
+    Optional<CommandTrack> known = state.commands().find(commandId);
+    if (known.isPresent()) {
+      return Future.succeededFuture(new Accepted(commandId, known.get().domainId(), true));
+    }
+    return remember(commandId, work.get());
+  }
+
+  private Future<Accepted> remember(String commandId, Future<Accepted> answer) {
+    if (!answer.isComplete()) {
+      inFlightIds.put(commandId, answer);
+      answer.onComplete(ar -> inFlightIds.remove(commandId));
+    }
+    return answer;
+  }
+
+  private Future<Accepted> recordRefusal(String commandId, String principal, String operation, Refusal refusal) {
+    StatusUpdate rejected = new StatusUpdate(commandId, null, null, operation, Phase.REJECTED, refusal.code().name(),
+        refusal.getMessage(), null, now(), principal, null, null, null, null);
+    // Applied here only once Kafka has it: until then a retry must write it again.
+    return sink.publishStatus(rejected).transform(ar -> {
+      if (ar.failed()) {
+        return Future.failedFuture(statusNotTaken(rejected, ar.cause()));
+      }
+      state.statusReported(rejected);
+      return Future.failedFuture(refusal);
+    });
+  }
+
+  private static BusUnavailable statusNotTaken(StatusUpdate u, Throwable cause) {
+    return new BusUnavailable("Kafka did not acknowledge the " + u.phase() + " status of command " + u.commandId()
+        + " (" + cause.getMessage() + ")", cause);
+  }
+
+  private Instant now() {
+    // Kafka timestamps are milliseconds: so are ours, and a status read back equals the one kept.
+    return state.clock().instant().truncatedTo(ChronoUnit.MILLIS);
+  }
+
   private Future<Accepted> carryOut(Submission s) {
     Prepared p;
     try {
       p = prepare(s);
     } catch (Refusal r) {
-      return Future.failedFuture(r);
+      return s.commandId() == null ? Future.failedFuture(r)
+          : recordRefusal(s.commandId(), s.principal(), s.operation().name(), r);
     }
     CommandDraft d = p.draft();
     Future<Void> written = d.operation() instanceof Operation.SnapshotOperation
         ? sink.publishSnapshotRequest(d)
         : sink.ensureHostTopic(d.hostId()).compose(v -> sink.publish(d));
-    return written.transform(ar -> ar.succeeded() ? Future.succeededFuture(accepted(p)) : Future.failedFuture(notTaken(p, ar.cause())));
+    return written.transform(ar -> ar.succeeded() ? accepted(p, s.commandId() != null)
+        : Future.failedFuture(notTaken(p, ar.cause())));
   }
 
   private Prepared prepare(Submission s) {
-    // Kafka timestamps are milliseconds: so are ours, and a status read back equals the one kept.
-    Instant now = state.clock().instant().truncatedTo(ChronoUnit.MILLIS);
-    Duration timeout = s.timeout() == null || s.timeout().compareTo(defaultDeadline) > 0 ? defaultDeadline : s.timeout();
+    Instant now = now();
+    checkTimeout(s.timeout());
+    Duration timeout = s.timeout() == null ? defaultDeadline : s.timeout();
     Instant deadline = now.plus(timeout);
-    String commandId = ids.get().toString();
+    String commandId = s.commandId() != null ? s.commandId() : ids.get().toString();
     Operation op = s.operation();
     if (op instanceof Operation.Define define) {
       DefineSpec spec = define.spec();
@@ -152,6 +238,14 @@ public final class CommandService {
     return new Prepared(draft(s, commandId, target.domainId(), target.hostId(), now, deadline), false);
   }
 
+  /** {@code timeoutMs} may shorten the deadline, never lengthen it. */
+  private void checkTimeout(Duration timeout) {
+    if (timeout != null && (timeout.toMillis() < 1 || timeout.compareTo(defaultDeadline) > 0)) {
+      throw Refusal.invalid("timeoutMs", "must be between 1 and " + defaultDeadline.toMillis() + ", got "
+          + timeout.toMillis());
+    }
+  }
+
   private String hostFor(DefineSpec spec) {
     if (spec.host() != null) {
       if (!Topics.isValidHostId(spec.host())) {
@@ -169,19 +263,35 @@ public final class CommandService {
         s.requestHash(), s.operation());
   }
 
-  private Accepted accepted(Prepared p) {
+  /**
+   * The command is in Kafka: ACCEPTED is applied here and written. An own-id submission is answered once
+   * that status is acknowledged too (so that its id is known after a restart); otherwise at once.
+   */
+  private Future<Accepted> accepted(Prepared p, boolean awaitStatus) {
     CommandDraft d = p.draft();
     if (p.pendingDefine()) {
       state.pending().acknowledged(d.commandId());
     }
-    Instant at = state.clock().instant().truncatedTo(ChronoUnit.MILLIS);
+    Instant at = now();
     StatusUpdate status = new StatusUpdate(d.commandId(), d.domainId(), d.hostId(), d.operation().name(),
         Phase.ACCEPTED, null, null, null, at, d.principal(), d.idempotencyKey(), d.requestHash(), null, null);
     state.statusReported(status);
-    sink.publishStatus(status).onFailure(e ->
+    Accepted accepted = new Accepted(d.commandId(), d.domainId(), false);
+    Future<Void> written = sink.publishStatus(status);
+    if (awaitStatus) {
+      // Forwarded, and known here: a retry after a failed status write writes the status, nothing else.
+      return written.transform(ar -> {
+        if (ar.failed()) {
+          unwritten.put(d.commandId(), status);
+          return Future.failedFuture(statusNotTaken(status, ar.cause()));
+        }
+        return Future.succeededFuture(accepted);
+      });
+    }
+    written.onFailure(e ->
         // The command itself is durable and will run; only its ACCEPTED line is missing from the topic.
         LOG.warn("command {} accepted, but its ACCEPTED status could not be written: {}", d.commandId(), e.toString()));
-    return new Accepted(d.commandId(), d.domainId(), false);
+    return Future.succeededFuture(accepted);
   }
 
   private Throwable notTaken(Prepared p, Throwable cause) {

@@ -1,21 +1,29 @@
 package io.virtflow.gateway.kafka;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.virtflow.gateway.command.GatewayState;
 import io.virtflow.gateway.domain.CommandDraft;
+import io.virtflow.gateway.domain.DefineSpec;
 import io.virtflow.gateway.domain.DiskSpec;
+import io.virtflow.gateway.domain.DomainRef;
 import io.virtflow.gateway.domain.DomainView;
 import io.virtflow.gateway.domain.HostView;
 import io.virtflow.gateway.domain.Operation;
 import io.virtflow.gateway.domain.Phase;
+import io.virtflow.gateway.domain.Refusal;
+import io.virtflow.gateway.domain.RevertStart;
 import io.virtflow.gateway.domain.SnapshotCatalogView;
 import io.virtflow.gateway.domain.SnapshotKind;
 import io.virtflow.gateway.domain.SnapshotSpec;
 import io.virtflow.gateway.domain.StatusUpdate;
+import io.virtflow.gateway.domain.Submission;
 import io.virtflow.schema.Cancel;
 import io.virtflow.schema.Command;
+import io.virtflow.schema.CommandRequest;
 import io.virtflow.schema.CommandStatus;
 import io.virtflow.schema.CommandStatusCode;
 import io.virtflow.schema.CreateSnapshot;
@@ -121,6 +129,107 @@ public final class AvroMapping {
         Phase.valueOf(s.getStatus().name()), s.getCode() == null ? null : s.getCode().name(), s.getMessage(),
         s.getDomainState() == null ? null : s.getDomainState().name(), s.getAt(), s.getPrincipal(),
         s.getIdempotencyKey(), s.getRequestHash(), s.getResult(), s.getJobId());
+  }
+
+  /**
+   * A request from {@code virtflow.commands} as a {@link Submission}, or the {@link Refusal} of what the
+   * HTTP door could not express either (a disk path, a host on anything but a define, ...). The rules of
+   * the command path itself (names, ranges, {@code timeoutMs}) are left to {@code CommandService}.
+   */
+  public static Submission toSubmission(CommandRequest r) {
+    String principal = principal(r);
+    Object payload = r.getPayload();
+    if (r.getHost() != null && !(payload instanceof Define)) {
+      throw Refusal.invalid("host", "only a Define names a host");
+    }
+    Duration timeout = r.getTimeoutMs() == null ? null : Duration.ofMillis(r.getTimeoutMs());
+    if (payload instanceof Define define) {
+      if (r.getDomain() != null) {
+        throw Refusal.invalid("domain", "must be null for a Define (the new domain's name is in the payload)");
+      }
+      return new Submission(principal, new Operation.Define(defineSpec(define, r.getHost())), null, null, null,
+          timeout, r.getCommandId());
+    }
+    if (payload instanceof Cancel cancel) {
+      String target = cancel.getTargetCommandId();
+      if (!DomainRef.isUuid(target)) {
+        throw Refusal.invalid("targetCommandId", "'" + target + "' is not a command id (a UUID)");
+      }
+      return new Submission(principal, new Operation.Cancel(DomainRef.canonicalId(target)), null, null, null, timeout,
+          r.getCommandId());
+    }
+    if (r.getDomain() == null || r.getDomain().isEmpty()) {
+      throw Refusal.invalid("domain", "is required (the target domain's id or name)");
+    }
+    return new Submission(principal, operation(payload), r.getDomain(), null, null, timeout, r.getCommandId());
+  }
+
+  /** Who asks: the request's principal, or {@code anonymous}. */
+  public static String principal(CommandRequest r) {
+    return r.getPrincipal() == null || r.getPrincipal().isBlank() ? GatewayState.ANONYMOUS : r.getPrincipal();
+  }
+
+  /** The operation's name on the wire, for a status of a request refused before it was read. */
+  public static String operationName(CommandRequest r) {
+    return r.getPayload().getClass().getSimpleName();
+  }
+
+  private static DefineSpec defineSpec(Define d, String host) {
+    if (!d.getGuestAgent()) {
+      throw Refusal.invalid("guestAgent", "false is not supported: the gateway defines every domain with a guest "
+          + "agent channel, as over HTTP");
+    }
+    List<DiskSpec> disks = new ArrayList<>();
+    for (int i = 0; i < d.getDisks().size(); i++) {
+      Disk disk = d.getDisks().get(i);
+      if (disk.getPath() != null) {
+        throw Refusal.invalid("disks[" + i + "].path", "must be null: the host agent chooses the file, inside its pool");
+      }
+      if (!DEFAULT_DISK_FORMAT.equals(disk.getFormat())) {
+        throw Refusal.invalid("disks[" + i + "].format", "must be " + DEFAULT_DISK_FORMAT + ", got '"
+            + disk.getFormat() + "'");
+      }
+      disks.add(new DiskSpec(disk.getTarget(), disk.getSizeGiB()));
+    }
+    return new DefineSpec(d.getName(), host, d.getVcpus(), d.getMemoryMiB(), disks);
+  }
+
+  private static Operation operation(Object payload) {
+    if (payload instanceof Undefine u) {
+      return new Operation.Undefine(u.getForce(), u.getSnapshotsMetadata(), u.getRemoveStorage());
+    }
+    if (payload instanceof Start start) {
+      return new Operation.Start(start.getPaused());
+    }
+    if (payload instanceof Shutdown) {
+      return new Operation.Lifecycle(Operation.Lifecycle.Kind.SHUTDOWN);
+    }
+    if (payload instanceof Reboot) {
+      return new Operation.Lifecycle(Operation.Lifecycle.Kind.REBOOT);
+    }
+    if (payload instanceof Destroy) {
+      return new Operation.Lifecycle(Operation.Lifecycle.Kind.DESTROY);
+    }
+    if (payload instanceof Suspend) {
+      return new Operation.Lifecycle(Operation.Lifecycle.Kind.SUSPEND);
+    }
+    if (payload instanceof Resume) {
+      return new Operation.Lifecycle(Operation.Lifecycle.Kind.RESUME);
+    }
+    if (payload instanceof CreateSnapshot c) {
+      return new Operation.CreateSnapshot(new SnapshotSpec(c.getName(), SnapshotKind.valueOf(c.getKind().name()),
+          c.getDescription(), c.getQuiesce(), c.getMemory()));
+    }
+    if (payload instanceof RevertSnapshot rs) {
+      return new Operation.RevertSnapshot(rs.getName(), RevertStart.valueOf(rs.getStart().name()), rs.getForce());
+    }
+    if (payload instanceof DeleteSnapshot ds) {
+      return new Operation.DeleteSnapshot(ds.getName(), ds.getChildren(), ds.getChildrenOnly(), ds.getMetadataOnly());
+    }
+    if (payload instanceof ReconcileSnapshots) {
+      return new Operation.ReconcileSnapshots();
+    }
+    throw Refusal.invalid("payload", "unknown operation " + payload.getClass().getSimpleName());
   }
 
   /** A snapshot request for {@code snapshot.requests}; the draft's host is not part of it (the service knows it). */

@@ -188,10 +188,15 @@ class CommandServiceTest {
   void aRequestMayShortenTheDeadlineButNotLengthenIt() {
     service.submit(new Submission("anonymous", new Operation.Define(new DefineSpec("a", null, 1, 16, List.of())), null,
         null, "h", Duration.ofSeconds(5)));
-    service.submit(new Submission("anonymous", new Operation.Define(new DefineSpec("b", null, 1, 16, List.of())), null,
-        null, "h", Duration.ofHours(5)));
+    Future<Accepted> longer = service.submit(new Submission("anonymous",
+        new Operation.Define(new DefineSpec("b", null, 1, 16, List.of())), null, null, "h", Duration.ofHours(5)));
+    assertThat(sink.published).hasSize(1);
     assertThat(sink.published.get(0).deadline()).isEqualTo(NOW.plusSeconds(5));
-    assertThat(sink.published.get(1).deadline()).isEqualTo(NOW.plus(Duration.ofMinutes(5)));
+    // The same rule for every door (HTTP's ?timeoutMs=, the Kafka door's timeoutMs): refused, not clamped.
+    assertThat(longer.cause()).isInstanceOfSatisfying(Refusal.class, r -> {
+      assertThat(r.field()).isEqualTo("timeoutMs");
+      assertThat(r.getMessage()).isEqualTo("timeoutMs: must be between 1 and 300000, got 18000000");
+    });
   }
 
   @Test
