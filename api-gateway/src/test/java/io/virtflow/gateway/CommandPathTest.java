@@ -300,6 +300,19 @@ class CommandPathTest {
     RunningGateway.Answer schemas = gw.get("/v1/schemas");
     assertThat(schemas.status()).isEqualTo(200);
     assertThat(schemas.json().getString("Command.avsc")).contains("\"name\": \"Command\"");
+    io.vertx.core.json.JsonObject event = schemas.json().getJsonObject("messages")
+        .getJsonObject("io.virtflow.schema.DomainEvent");
+    byte[] encoded = io.virtflow.schema.Codecs.DOMAIN_EVENT.encode(io.virtflow.schema.DomainEvent.newBuilder()
+        .setEventId("e").setDomainId("d").setDomainName("n").setHostId("h")
+        .setType(io.virtflow.schema.EventType.STARTED).setDetail(io.virtflow.schema.EventDetail.BOOTED)
+        .setState(io.virtflow.schema.DomainStateCode.RUNNING).setReason(io.virtflow.schema.StateReason.BOOTED)
+        .setAt(java.time.Instant.EPOCH).build());
+    StringBuilder header = new StringBuilder();
+    for (int i = 0; i < 10; i++) {
+      header.append(String.format("%02x", encoded[i]));
+    }
+    assertThat(event.getString("header")).isEqualTo(header.toString());
+    assertThat(event.getJsonObject("schema").getString("name")).isEqualTo("DomainEvent");
     RunningGateway.Answer health = gw.get("/health");
     assertThat(health.status()).isEqualTo(200);
     assertThat(health.json().getString("status")).isEqualTo("UP");

@@ -35,6 +35,19 @@ final class QueryRoutes {
     this.health = health;
     JsonObject files = new JsonObject();
     SchemaSet.files().forEach(files::put);
+    // Every message type with the fingerprint its records carry: a consumer in any language matches the
+    // 10-byte single-object header (C3 01 + CRC-64-AVRO, little-endian) and decodes the rest with the schema.
+    JsonObject messages = new JsonObject();
+    SchemaSet.messages().forEach((name, schema) -> {
+      long fp = org.apache.avro.SchemaNormalization.parsingFingerprint64(schema);
+      StringBuilder header = new StringBuilder("c301");
+      for (int i = 0; i < 8; i++) {
+        header.append(String.format("%02x", (fp >>> (8 * i)) & 0xff));
+      }
+      messages.put(name, new JsonObject().put("fingerprint", Long.toUnsignedString(fp, 16))
+          .put("header", header.toString()).put("schema", new JsonObject(schema.toString())));
+    });
+    files.put("messages", messages);
     this.schemas = files.encode();
   }
 
