@@ -8,10 +8,20 @@ import java.time.Instant;
  *
  * @param reportedUp what the agent said of itself (DOWN once, on a clean stop)
  * @param receivedAt when the gateway read the heartbeat
+ * @param driverBreaker the agent's circuit breaker around its hypervisor driver (CLOSED, OPEN, HALF_OPEN)
+ * @param loopLagMs how late the agent's work loop ran its last heartbeat
  */
 public record HostView(String hostId, boolean reportedUp, long agentEpoch, String driver, Instant heartbeatAt,
     Instant startedAt, Instant receivedAt, int vcpus, long memoryMiB, long memoryMiBUsed, int domainCount,
-    int queuedCommands) {
+    int queuedCommands, String driverBreaker, long loopLagMs) {
+
+  /** A heartbeat from an agent that reports no breaker state (CLOSED) and no loop lag. */
+  public HostView(String hostId, boolean reportedUp, long agentEpoch, String driver, Instant heartbeatAt,
+      Instant startedAt, Instant receivedAt, int vcpus, long memoryMiB, long memoryMiBUsed, int domainCount,
+      int queuedCommands) {
+    this(hostId, reportedUp, agentEpoch, driver, heartbeatAt, startedAt, receivedAt, vcpus, memoryMiB, memoryMiBUsed,
+        domainCount, queuedCommands, "CLOSED", 0);
+  }
 
   /**
    * When the host was last known alive: the earlier of the agent's own heartbeat time and the time it was

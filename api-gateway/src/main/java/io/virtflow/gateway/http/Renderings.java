@@ -75,6 +75,8 @@ final class Renderings {
         .put("domainCount", h.domainCount())
         .put("queuedCommands", h.queuedCommands())
         .put("driver", h.driver())
+        .put("driverBreaker", h.driverBreaker())
+        .put("loopLagMs", h.loopLagMs())
         .put("agentEpoch", h.agentEpoch())
         .put("startedAt", time(h.startedAt()))
         .put("lastHeartbeat", time(h.heartbeatAt()));

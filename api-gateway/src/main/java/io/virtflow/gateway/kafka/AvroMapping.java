@@ -291,6 +291,6 @@ public final class AvroMapping {
   public static HostView fromHost(HostStatus h, Instant receivedAt) {
     return new HostView(h.getHostId(), h.getState() == HostState.UP, h.getAgentEpoch(), h.getDriver(),
         h.getHeartbeatAt(), h.getStartedAt(), receivedAt, h.getVcpus(), h.getMemoryMiB(), h.getMemoryMiBUsed(),
-        h.getDomainCount(), h.getQueuedCommands());
+        h.getDomainCount(), h.getQueuedCommands(), h.getDriverBreaker(), h.getLoopLagMs());
   }
 }

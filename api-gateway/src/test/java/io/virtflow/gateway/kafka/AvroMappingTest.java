@@ -40,6 +40,18 @@ class AvroMappingTest {
   private static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
 
   @Test
+  void aHeartbeatCarriesTheDriverBreakerAndTheLoopLag() {
+    io.virtflow.schema.HostStatus h = io.virtflow.schema.HostStatus.newBuilder().setHostId("h1")
+        .setState(io.virtflow.schema.HostState.UP).setAgentEpoch(3).setDriver("sim").setHeartbeatAt(T0)
+        .setStartedAt(T0).setVcpus(8).setMemoryMiB(1024).setMemoryMiBUsed(0).setDomainCount(0)
+        .setDriverBreaker("OPEN").setLoopLagMs(42).build();
+    io.virtflow.gateway.domain.HostView v = AvroMapping.fromHost(h, T0);
+    assertThat(v.driverBreaker()).isEqualTo("OPEN");
+    assertThat(v.loopLagMs()).isEqualTo(42);
+    assertThat(io.virtflow.gateway.domain.HostView.class.getDeclaredConstructors()).hasSize(2);
+  }
+
+  @Test
   void thePureEnumsMirrorTheContract() {
     assertThat(Arrays.stream(FailureCode.values()).map(Enum::name))
         .containsExactlyElementsOf(Arrays.stream(ErrorCode.values()).map(Enum::name).toList());
