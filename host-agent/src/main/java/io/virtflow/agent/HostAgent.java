@@ -80,6 +80,11 @@ public final class HostAgent implements ServiceRunner.Stoppable {
     return config;
   }
 
+  /** For tests: blocks the agent's context (its work loop) for {@code duration}. */
+  void blockWorkLoopFor(java.time.Duration duration) {
+    verticle.blockContextFor(duration);
+  }
+
   /** The hypervisor driver (tests inject faults into the sim driver through it). */
   Hypervisor hypervisor() {
     return verticle.hypervisor();

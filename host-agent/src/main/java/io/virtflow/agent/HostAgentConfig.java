@@ -24,10 +24,13 @@ import io.virtflow.schema.Topics;
  * @param qemuImg the qemu-img executable: a name on the PATH or a path
  * @param qemuTimeout how long one qemu-img call may take before it is killed
  * @param healthPort 0 for no health endpoint
+ * @param simFaultRate the share (0 to 1) of the sim driver's lifecycle calls that fail DRIVER_ERROR
+ * @param driverTimeout how long one hypervisor call may take before its command ends FAILED TIMEOUT
+ * @param driverBreakerWait how long the driver's circuit breaker stays open before it probes again
  */
 public record HostAgentConfig(String hostId, Path dataDir, String driver, SimLatency simLatency,
-    String simDiskBackend, String qemuImg, Duration qemuTimeout, Duration heartbeatInterval,
-    int maxConcurrentDomains, int hostVcpus, long hostMemoryMiB, String healthHost, int healthPort, BusConfig bus) {
+    String simDiskBackend, double simFaultRate, String qemuImg, Duration qemuTimeout, Duration driverTimeout,
+    Duration driverBreakerWait, Duration heartbeatInterval, int maxConcurrentDomains, int hostVcpus, long hostMemoryMiB, String healthHost, int healthPort, BusConfig bus) {
 
   public static final String HOST_ID = "VIRTFLOW_HOST_ID";
   public static final String DATA_DIR = "VIRTFLOW_DATA_DIR";
@@ -39,6 +42,12 @@ public record HostAgentConfig(String hostId, Path dataDir, String driver, SimLat
   /** The qemu-img executable (default {@code qemu-img}, from the PATH). */
   public static final String QEMU_IMG = "VIRTFLOW_QEMU_IMG";
   public static final String QEMU_TIMEOUT_MS = "VIRTFLOW_QEMU_TIMEOUT_MS";
+  /** The share (0.0 to 1.0) of the sim driver's lifecycle calls that fail with DRIVER_ERROR (default 0). */
+  public static final String SIM_FAULT_RATE = "VIRTFLOW_SIM_FAULT_RATE";
+  /** Per hypervisor call (default 30000). */
+  public static final String DRIVER_TIMEOUT_MS = "VIRTFLOW_DRIVER_TIMEOUT_MS";
+  /** How long the driver's circuit breaker stays open (default 5000). */
+  public static final String DRIVER_BREAKER_WAIT_MS = "VIRTFLOW_DRIVER_BREAKER_WAIT_MS";
   public static final String HEARTBEAT_MS = "VIRTFLOW_HEARTBEAT_MS";
   public static final String MAX_CONCURRENT_DOMAINS = "VIRTFLOW_AGENT_MAX_CONCURRENT_DOMAINS";
   public static final String HOST_VCPUS = "VIRTFLOW_HOST_VCPUS";
@@ -77,6 +86,8 @@ public record HostAgentConfig(String hostId, Path dataDir, String driver, SimLat
     Objects.requireNonNull(simDiskBackend, "simDiskBackend");
     Objects.requireNonNull(qemuImg, "qemuImg");
     Objects.requireNonNull(qemuTimeout, "qemuTimeout");
+    Objects.requireNonNull(driverTimeout, "driverTimeout");
+    Objects.requireNonNull(driverBreakerWait, "driverBreakerWait");
     Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
     Objects.requireNonNull(bus, "bus");
   }
@@ -104,6 +115,19 @@ public record HostAgentConfig(String hostId, Path dataDir, String driver, SimLat
       s.problem(QEMU_IMG + " is empty; name the qemu-img executable");
     }
     Duration qemuTimeout = s.millis(QEMU_TIMEOUT_MS, 60_000, 100, 3_600_000);
+    double faultRate = 0;
+    String faultText = s.string(SIM_FAULT_RATE, "0");
+    try {
+      faultRate = Double.parseDouble(faultText);
+    } catch (NumberFormatException e) {
+      faultRate = Double.NaN;
+    }
+    if (!(faultRate >= 0 && faultRate <= 1)) {
+      s.problem(SIM_FAULT_RATE + "=" + faultText + " is not a share between 0.0 and 1.0");
+      faultRate = 0;
+    }
+    Duration driverTimeout = s.millis(DRIVER_TIMEOUT_MS, 30_000, 10, 3_600_000);
+    Duration breakerWait = s.millis(DRIVER_BREAKER_WAIT_MS, 5_000, 10, 600_000);
     Duration heartbeat = s.millis(HEARTBEAT_MS, 3_000, 50, 600_000);
     int maxDomains = s.integer(MAX_CONCURRENT_DOMAINS, 16, 1, 4_096);
     int vcpus = s.integer(HOST_VCPUS, 64, 1, 1_000_000);
@@ -112,8 +136,8 @@ public record HostAgentConfig(String hostId, Path dataDir, String driver, SimLat
     int healthPort = s.integer(HEALTH_PORT, 0, 0, 65_535);
     BusConfig bus = BusConfig.from(s);
     s.validate();
-    return new HostAgentConfig(hostId, dataDir, driver, latency, diskBackend, qemuImg, qemuTimeout, heartbeat,
-        maxDomains, vcpus, memory, healthHost, healthPort, bus);
+    return new HostAgentConfig(hostId, dataDir, driver, latency, diskBackend, faultRate, qemuImg, qemuTimeout,
+        driverTimeout, breakerWait, heartbeat, maxDomains, vcpus, memory, healthHost, healthPort, bus);
   }
 
   private static SimLatency simLatency(Settings s, String text) {
@@ -156,8 +180,9 @@ public record HostAgentConfig(String hostId, Path dataDir, String driver, SimLat
   @Override
   public String toString() {
     return "hostId=" + hostId + " dataDir=" + dataDir + " driver=" + driver + " simLatency=" + simLatency
-        + " simDiskBackend=" + simDiskBackend + " qemuImg=" + qemuImg + " qemuTimeout=" + qemuTimeout.toMillis()
-        + "ms heartbeat=" + heartbeatInterval.toMillis() + "ms maxConcurrentDomains=" + maxConcurrentDomains
+        + " simDiskBackend=" + simDiskBackend + " simFaultRate=" + simFaultRate + " qemuImg=" + qemuImg
+        + " qemuTimeout=" + qemuTimeout.toMillis() + "ms driverTimeout=" + driverTimeout.toMillis()
+        + "ms driverBreakerWait=" + driverBreakerWait.toMillis() + "ms heartbeat=" + heartbeatInterval.toMillis() + "ms maxConcurrentDomains=" + maxConcurrentDomains
         + " vcpus=" + hostVcpus + " memoryMiB=" + hostMemoryMiB
         + " health=" + (healthPort == 0 ? "off" : healthHost + ":" + healthPort) + " bus=[" + bus + "]";
   }

@@ -21,6 +21,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.virtflow.agent.disk.QemuImg;
 import io.virtflow.agent.domain.Domain;
+import io.virtflow.agent.driver.DriverGuard;
 import io.virtflow.agent.driver.Hypervisor;
 import io.virtflow.agent.driver.SimHypervisor;
 import io.virtflow.agent.kafka.BusWriter;
@@ -64,12 +65,15 @@ final class HostAgentVerticle extends VerticleBase {
   private DataDirLock lock;
   private OutcomeJournal journal;
   private volatile Hypervisor driver;
+  private DriverGuard guard;
   private Publisher publisher;
   private BusWriter bus;
   private volatile CommandProcessor processor;
   private volatile OrderedCommitConsumer<Command> consumer;
   private HttpServer healthServer;
   private long heartbeatTimer = -1;
+  /** How late the last heartbeat timer fired on the agent's context. */
+  private long loopLagMs;
   private long epoch;
   private Instant startedAt;
   private volatile Instant lastHeartbeat;
@@ -129,6 +133,7 @@ final class HostAgentVerticle extends VerticleBase {
       journal = OutcomeJournal.open(config.dataDir());
       driver = SimHypervisor.open(config.dataDir(), config.simLatency().all(), config.simLatency().byOperation(),
           clock, qemu);
+      ((SimHypervisor) driver).setFaultRate(config.simFaultRate());
       publisher = new Publisher(new KafkaProducer<>(
           KafkaSettings.producer(config.bus().bootstrap(), "virtflow-agent-" + hostId, DELIVERY_TIMEOUT_MS)));
       return new Host(next, journal, driver, driver.list());
@@ -143,7 +148,9 @@ final class HostAgentVerticle extends VerticleBase {
   private Future<Void> startProcessor(Host host) {
     epoch = host.epoch();
     bus = new BusWriter(publisher, config.bus().topics());
-    processor = new CommandProcessor(hostId, host.driver(), host.journal(), blocking, bus, vertx, clock, ids,
+    guard = new DriverGuard(hostId, new DriverGuard.Settings(config.driverTimeout(), config.maxConcurrentDomains(),
+        config.driverBreakerWait()), clock);
+    processor = new CommandProcessor(hostId, host.driver(), guard, host.journal(), blocking, bus, vertx, clock, ids,
         config.maxConcurrentDomains(), host.domains());
     List<Future<Void>> published = new ArrayList<>();
     for (Domain d : host.domains()) {
@@ -165,9 +172,25 @@ final class HostAgentVerticle extends VerticleBase {
   }
 
   private Future<Void> startHeartbeat() {
-    heartbeatTimer = vertx.setPeriodic(config.heartbeatInterval().toMillis(), id -> heartbeat(HostState.UP)
-        .onFailure(e -> LOG.warn("{}: heartbeat not published: {}", hostId, e.toString())));
+    scheduleHeartbeat();
     return heartbeat(HostState.UP);
+  }
+
+  /**
+   * One timer at a time, on the agent's context (the work loop): a blocked context sends no heartbeat,
+   * and the lateness of the timer is the loop's lag. Real time, not the injected clock: it measures the JVM.
+   */
+  private void scheduleHeartbeat() {
+    long period = config.heartbeatInterval().toMillis();
+    long due = System.nanoTime() + period * 1_000_000;
+    heartbeatTimer = vertx.setTimer(period, id -> {
+      loopLagMs = Math.max(0, (System.nanoTime() - due) / 1_000_000);
+      if (halted) {
+        return;
+      }
+      heartbeat(HostState.UP).onFailure(e -> LOG.warn("{}: heartbeat not published: {}", hostId, e.toString()));
+      scheduleHeartbeat();
+    });
   }
 
   private Future<Void> heartbeat(HostState state) {
@@ -186,6 +209,8 @@ final class HostAgentVerticle extends VerticleBase {
         .setDomainCount(domains.size())
         .setQueuedCommands(processor.queuedCommands())
         .setHeartbeatIntervalMs(config.heartbeatInterval().toMillis())
+        .setDriverBreaker(guard.breakerState())
+        .setLoopLagMs(loopLagMs)
         .build();
     return bus.heartbeat(status).onSuccess(v -> lastHeartbeat = at);
   }
@@ -224,6 +249,17 @@ final class HostAgentVerticle extends VerticleBase {
     return done.future();
   }
 
+  /** For tests: occupies the agent's context for {@code duration}, as a blocking bug would. */
+  void blockContextFor(Duration duration) {
+    context.runOnContext(v -> {
+      try {
+        Thread.sleep(duration.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+  }
+
   private Future<Void> halt() {
     halted = true;
     vertx.cancelTimer(heartbeatTimer);
@@ -245,6 +281,9 @@ final class HostAgentVerticle extends VerticleBase {
     return server.transform(ar -> blocking.run(() -> {
       if (publisher != null) {
         publisher.close();
+      }
+      if (guard != null) {
+        guard.close();
       }
       if (driver != null) {
         driver.close();
@@ -308,7 +347,12 @@ final class HostAgentVerticle extends VerticleBase {
   }
 
   private Health.Check driverCheck() {
-    return driver == null ? Health.Check.down("not open") : Health.Check.up(driver.driverName());
+    if (driver == null) {
+      return Health.Check.down("not open");
+    }
+    String breaker = guard == null ? "CLOSED" : guard.breakerState();
+    return "OPEN".equals(breaker) ? Health.Check.down(driver.driverName() + ": circuit breaker OPEN")
+        : Health.Check.up(driver.driverName() + ": circuit breaker " + breaker);
   }
 
   private Instant now() {

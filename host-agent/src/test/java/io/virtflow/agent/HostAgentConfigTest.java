@@ -29,6 +29,9 @@ class HostAgentConfigTest {
     assertThat(c.simDiskBackend()).isEqualTo("qcow2");
     assertThat(c.qemuImg()).isEqualTo("qemu-img");
     assertThat(c.qemuTimeout()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(c.simFaultRate()).isZero();
+    assertThat(c.driverTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.driverBreakerWait()).isEqualTo(Duration.ofSeconds(5));
     assertThat(c.bus().bootstrap()).isEqualTo("127.0.0.1:9092");
     assertThat(c.bus().topics().hostCommands("h1")).isEqualTo("virtflow.host.h1.commands");
   }
@@ -48,6 +51,9 @@ class HostAgentConfigTest {
         Map.entry("VIRTFLOW_SIM_DISK_BACKEND", "MEMORY"),
         Map.entry("VIRTFLOW_QEMU_IMG", "/opt/qemu/bin/qemu-img"),
         Map.entry("VIRTFLOW_QEMU_TIMEOUT_MS", "5000"),
+        Map.entry("VIRTFLOW_SIM_FAULT_RATE", "0.25"),
+        Map.entry("VIRTFLOW_DRIVER_TIMEOUT_MS", "7000"),
+        Map.entry("VIRTFLOW_DRIVER_BREAKER_WAIT_MS", "2000"),
         Map.entry("VIRTFLOW_KAFKA_BOOTSTRAP", "kafka:9092"),
         Map.entry("VIRTFLOW_TOPIC_NAMESPACE", "prod")));
     assertThat(c.dataDir()).isEqualTo(Path.of("/var/lib/virtflow"));
@@ -62,6 +68,9 @@ class HostAgentConfigTest {
     assertThat(c.simDiskBackend()).isEqualTo("memory");
     assertThat(c.qemuImg()).isEqualTo("/opt/qemu/bin/qemu-img");
     assertThat(c.qemuTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.simFaultRate()).isEqualTo(0.25);
+    assertThat(c.driverTimeout()).isEqualTo(Duration.ofSeconds(7));
+    assertThat(c.driverBreakerWait()).isEqualTo(Duration.ofSeconds(2));
     assertThat(c.bus().bootstrap()).isEqualTo("kafka:9092");
     assertThat(c.bus().topics().namespace()).isEqualTo("prod");
     assertThat(c.toString()).contains("hostId=rack1-h07", "simLatency=5ms,start=200,shutdown=50", "health=0.0.0.0:8081",
@@ -83,7 +92,9 @@ class HostAgentConfigTest {
         "VIRTFLOW_AGENT_MAX_CONCURRENT_DOMAINS", "0",
         "VIRTFLOW_HEALTH_PORT", "70000",
         "VIRTFLOW_SIM_DISK_BACKEND", "tape",
-        "VIRTFLOW_QEMU_TIMEOUT_MS", "0")))
+        "VIRTFLOW_QEMU_TIMEOUT_MS", "0",
+        "VIRTFLOW_SIM_FAULT_RATE", "1.5",
+        "VIRTFLOW_DRIVER_TIMEOUT_MS", "0")))
         .isInstanceOf(Settings.ConfigException.class)
         .hasMessageContaining("VIRTFLOW_HOST_ID=h1.bad is not a host id")
         .hasMessageContaining("VIRTFLOW_DRIVER=libvirt is not supported; supported drivers: sim")
@@ -92,6 +103,8 @@ class HostAgentConfigTest {
         .hasMessageContaining("VIRTFLOW_AGENT_MAX_CONCURRENT_DOMAINS=0 is outside")
         .hasMessageContaining("VIRTFLOW_HEALTH_PORT=70000 is outside")
         .hasMessageContaining("VIRTFLOW_SIM_DISK_BACKEND=tape is not a disk backend; choose one of qcow2, memory")
-        .hasMessageContaining("VIRTFLOW_QEMU_TIMEOUT_MS=0 is outside");
+        .hasMessageContaining("VIRTFLOW_QEMU_TIMEOUT_MS=0 is outside")
+        .hasMessageContaining("VIRTFLOW_SIM_FAULT_RATE=1.5 is not a share between 0.0 and 1.0")
+        .hasMessageContaining("VIRTFLOW_DRIVER_TIMEOUT_MS=0 is outside");
   }
 }

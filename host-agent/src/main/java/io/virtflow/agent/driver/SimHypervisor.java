@@ -53,8 +53,8 @@ import io.virtflow.agent.store.AtomicFile;
  * The guest itself is simulated: a running domain "holds" its images (an internal snapshot cannot be
  * applied to them), and its guest agent freezes and thaws filesystems as a flag.
  *
- * <p>For tests: a latency per operation, failures and hangs injected into the next call ({@link #failNext},
- * {@link #holdNext}), state changes a guest would make on its own ({@link #guestChangedState}), and a
+ * <p>For tests: a latency per operation (slowness), failures and hangs injected into the next call
+ * ({@link #failNext}, {@link #holdNext}), a share of lifecycle calls that fail at random ({@link #setFaultRate}), state changes a guest would make on its own ({@link #guestChangedState}), and a
  * count of calls per operation.
  */
 public final class SimHypervisor implements Hypervisor {
@@ -97,6 +97,8 @@ public final class SimHypervisor implements Hypervisor {
   private final Map<String, Domain> domains = new ConcurrentHashMap<>();
   private final Map<Operation, Duration> latency = new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<Injected> failures = new ConcurrentLinkedQueue<>();
+  /** The share of lifecycle calls that fail DRIVER_ERROR at random, changing nothing. */
+  private volatile double faultRate;
   private final ConcurrentLinkedQueue<Hold> holds = new ConcurrentLinkedQueue<>();
   private final Map<Operation, AtomicLong> calls = new EnumMap<>(Operation.class);
   private final Map<DiskStep.Kind, AtomicLong> stepCalls = new EnumMap<>(DiskStep.Kind.class);
@@ -417,6 +419,14 @@ public final class SimHypervisor implements Hypervisor {
     return hold;
   }
 
+  /** From now on, each lifecycle call (define, start, ...) fails DRIVER_ERROR with this probability (0 to 1). */
+  public void setFaultRate(double rate) {
+    if (!(rate >= 0 && rate <= 1)) {
+      throw new IllegalArgumentException("fault rate " + rate + " is not between 0 and 1");
+    }
+    faultRate = rate;
+  }
+
   public void setLatency(Operation operation, Duration delay) {
     latency.put(operation, delay);
   }
@@ -463,6 +473,11 @@ public final class SimHypervisor implements Hypervisor {
       Duration delay = latency.getOrDefault(operation, Duration.ZERO);
       if (!delay.isZero()) {
         Thread.sleep(delay.toMillis());
+      }
+      double rate = faultRate;
+      if (rate > 0 && java.util.concurrent.ThreadLocalRandom.current().nextDouble() < rate) {
+        throw new HypervisorException(Fault.DRIVER_ERROR, "sim driver: injected fault on " + operation.verb()
+            + " (fault rate " + rate + ")");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

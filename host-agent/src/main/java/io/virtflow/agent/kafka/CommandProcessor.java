@@ -18,6 +18,7 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -30,6 +31,7 @@ import io.virtflow.agent.domain.Jobs;
 import io.virtflow.agent.domain.Request;
 import io.virtflow.agent.domain.State;
 import io.virtflow.agent.driver.Change;
+import io.virtflow.agent.driver.DriverGuard;
 import io.virtflow.agent.driver.Hypervisor;
 import io.virtflow.agent.driver.HypervisorException;
 import io.virtflow.agent.driver.StepResult;
@@ -83,11 +85,7 @@ public final class CommandProcessor {
   private record Job(Command command, Promise<Void> done) {
   }
 
-  /** What a hypervisor call did: a change, or a refusal or failure that changed nothing. */
-  private record Attempt(Change change, HypervisorException failure) {
-  }
-
-  /** What a step or an inspection did: a result (a StepResult or JSON), or a refusal or failure. */
+  /** What a driver call did: a result (a Change, a StepResult, JSON), or a refusal or failure. */
   private record Answer<T>(T result, HypervisorException failure) {
   }
 
@@ -102,6 +100,8 @@ public final class CommandProcessor {
 
   private final String hostId;
   private final Hypervisor driver;
+  private final DriverGuard guard;
+  private final Context context;
   private final OutcomeJournal journal;
   private final Blocking blocking;
   private final BusWriter bus;
@@ -118,10 +118,14 @@ public final class CommandProcessor {
   private final Map<String, String> failing = new java.util.concurrent.ConcurrentHashMap<>();
   private Mode mode = Mode.OPEN;
 
-  public CommandProcessor(String hostId, Hypervisor driver, OutcomeJournal journal, Blocking blocking, BusWriter bus,
-      Vertx vertx, Clock clock, Supplier<UUID> ids, int maxConcurrentDomains, Collection<Domain> domains) {
+  /** Build it on the agent's context: driver answers come back there. */
+  public CommandProcessor(String hostId, Hypervisor driver, DriverGuard guard, OutcomeJournal journal,
+      Blocking blocking, BusWriter bus, Vertx vertx, Clock clock, Supplier<UUID> ids, int maxConcurrentDomains,
+      Collection<Domain> domains) {
     this.hostId = hostId;
     this.driver = driver;
+    this.guard = guard;
+    this.context = vertx.getOrCreateContext();
     this.journal = journal;
     this.blocking = blocking;
     this.bus = bus;
@@ -262,7 +266,7 @@ public final class CommandProcessor {
    */
   private Future<Void> resume(Command command, CommandRef ref, Intent intent) {
     boolean versioned = intent.request() != null || (intent.step() != null && intent.step().kind().changesDomain());
-    return work(() -> driver.lookup(ref.domainId())).compose(now -> {
+    return read(ref, () -> driver.lookup(ref.domainId())).compose(now -> {
       if (!versioned || !intent.effectHappened(now)) {
         LOG.info("{}: command {} ({}) had started before a restart and is not known to have taken effect: "
             + "running it now", hostId, ref.commandId(), ref.operation());
@@ -279,13 +283,27 @@ public final class CommandProcessor {
 
   private Future<Void> apply(Command command, CommandRef ref, Request request) {
     return send(() -> bus.status(Messages.running(ref, now())))
-        .compose(v -> work(() -> recordIntent(command, request, null)))
-        .compose(intent -> work(() -> invoke(command, request)))
-        .compose(attempt -> conclude(outcomeOf(ref, attempt)));
+        .compose(v -> intentThen(command, ref, request, null, () -> call(ref, request.operation().verb(),
+            () -> invoke(command, request)).compose(answer -> finish(ref, answer, outcomeOf(ref, answer)))));
   }
 
-  private Intent recordIntent(Command command, Request request, DiskStep step) throws Exception {
-    Optional<Domain> before = driver.lookup(command.getDomainId());
+  /**
+   * Looks the domain up, records the intent, then runs {@code next}. A driver that cannot even be read
+   * ends the command FAILED before anything started (no intent).
+   */
+  private Future<Void> intentThen(Command command, CommandRef ref, Request request, DiskStep step,
+      Supplier<Future<Void>> next) {
+    return read(ref, () -> driver.lookup(command.getDomainId())).transform(ar -> {
+      if (ar.failed()) {
+        return ar.cause() instanceof HypervisorException e ? conclude(failureOutcome(ref, e))
+            : Future.failedFuture(ar.cause());
+      }
+      return work(() -> recordIntent(command, request, step, ar.result())).compose(intent -> next.get());
+    });
+  }
+
+  private Intent recordIntent(Command command, Request request, DiskStep step, Optional<Domain> before)
+      throws Exception {
     String name = before.map(Domain::name).orElseGet(() ->
         command.getPayload() instanceof Define d ? d.getName() : command.getDomainId());
     Intent intent = new Intent(command.getCommandId(), command.getDomainId(), name, request, step,
@@ -295,25 +313,17 @@ public final class CommandProcessor {
     return intent;
   }
 
-  private Attempt invoke(Command command, Request request) {
-    try {
-      Change change = command.getPayload() instanceof Define define
-          ? driver.define(command.getDomainId(), Messages.definitionOf(define, command.getPrincipal()))
-          : driver.apply(command.getDomainId(), request);
-      return new Attempt(change, null);
-    } catch (HypervisorException e) {
-      return new Attempt(null, e);
-    } catch (RuntimeException e) {
-      LOG.error("{}: driver failed on command {}: {}", hostId, command.getCommandId(), e.toString(), e);
-      return new Attempt(null, new HypervisorException(Fault.DRIVER_ERROR, "driver failed: " + e));
-    }
+  private Change invoke(Command command, Request request) {
+    return command.getPayload() instanceof Define define
+        ? driver.define(command.getDomainId(), Messages.definitionOf(define, command.getPrincipal()))
+        : driver.apply(command.getDomainId(), request);
   }
 
-  private Outcome outcomeOf(CommandRef ref, Attempt attempt) {
+  private Outcome outcomeOf(CommandRef ref, Answer<Change> attempt) {
     if (attempt.failure() != null) {
       return failureOutcome(ref, attempt.failure());
     }
-    Change change = attempt.change();
+    Change change = attempt.result();
     remember(ref.domainId(), change.removed() ? Optional.empty() : Optional.of(change.domain()));
     return Outcome.succeeded(ref, null, change.removed() ? null : change.domain().state(), now(),
         change.domain().name(), recorded(change.events()));
@@ -323,9 +333,8 @@ public final class CommandProcessor {
 
   private Future<Void> runStep(Command command, CommandRef ref, DiskStep step) {
     return send(() -> bus.status(Messages.running(ref, now())))
-        .compose(v -> work(() -> recordIntent(command, null, step)))
-        .compose(intent -> work(() -> call(ref, () -> driver.runStep(ref.domainId(), step))))
-        .compose(answer -> conclude(stepOutcome(ref, answer)));
+        .compose(v -> intentThen(command, ref, null, step, () -> call(ref, "runStep " + step.kind(),
+            () -> driver.runStep(ref.domainId(), step)).compose(answer -> finish(ref, answer, stepOutcome(ref, answer)))));
   }
 
   private Outcome stepOutcome(CommandRef ref, Answer<StepResult> answer) {
@@ -342,7 +351,7 @@ public final class CommandProcessor {
 
   private Future<Void> inspect(CommandRef ref) {
     return send(() -> bus.status(Messages.running(ref, now())))
-        .compose(v -> work(() -> call(ref, () -> driver.inspectDisks(ref.domainId()))))
+        .compose(v -> call(ref, "inspectDisks", () -> driver.inspectDisks(ref.domainId())))
         .compose(answer -> conclude(answer.failure() != null ? failureOutcome(ref, answer.failure())
             : Outcome.succeeded(ref, null, stateOf(ref.domainId()), now(), nameOf(ref.domainId()), List.of(), false,
                 answer.result())));
@@ -359,7 +368,7 @@ public final class CommandProcessor {
     if (decision instanceof Jobs.Take take) {
       return send(() -> bus.status(Messages.running(ref, now())))
           .compose(v -> work(() -> {
-            recordIntent(command, null, null);
+            recordIntent(command, null, null, driver.lookup(domainId));
             journal.recordJob(take.job());
             return null;
           }))
@@ -375,7 +384,7 @@ public final class CommandProcessor {
     if (decision instanceof Jobs.Release release) {
       return send(() -> bus.status(Messages.running(ref, now())))
           .compose(v -> work(() -> {
-            recordIntent(command, null, null);
+            recordIntent(command, null, null, driver.lookup(domainId));
             journal.recordJobEnd(domainId, release.job().id());
             return null;
           }))
@@ -393,16 +402,47 @@ public final class CommandProcessor {
     return Outcome.succeeded(ref, message, stateOf(ref.domainId()), now(), nameOf(ref.domainId()), List.of());
   }
 
-  /** A driver call whose refusal or failure is an answer, not an error of the agent. */
-  private <T> Answer<T> call(CommandRef ref, Supplier<T> call) {
-    try {
-      return new Answer<>(call.get(), null);
-    } catch (HypervisorException e) {
-      return new Answer<>(null, e);
-    } catch (RuntimeException e) {
-      LOG.error("{}: driver failed on command {}: {}", hostId, ref.commandId(), e.toString(), e);
-      return new Answer<>(null, new HypervisorException(Fault.DRIVER_ERROR, "driver failed: " + e));
+  /**
+   * A driver call through the guard, whose refusal or failure is an answer, not an error of the agent.
+   * Like {@link #work}, its result is dropped if the agent halted meanwhile.
+   */
+  private <T> Future<Answer<T>> call(CommandRef ref, String what, Supplier<T> call) {
+    if (mode == Mode.HALTED) {
+      return Future.failedFuture(new HaltedException());
     }
+    return Future.fromCompletionStage(guard.call(what, call), context).transform(ar -> {
+      if (mode == Mode.HALTED) {
+        return Future.failedFuture(new HaltedException());
+      }
+      if (ar.succeeded()) {
+        return Future.succeededFuture(new Answer<>(ar.result(), null));
+      }
+      return ar.cause() instanceof HypervisorException e ? Future.succeededFuture(new Answer<T>(null, e))
+          : Future.failedFuture(ar.cause());
+    });
+  }
+
+  /** A driver read through the guard (not counted by its breaker); fails with a HypervisorException. */
+  private <T> Future<T> read(CommandRef ref, Supplier<T> call) {
+    if (mode == Mode.HALTED) {
+      return Future.failedFuture(new HaltedException());
+    }
+    return Future.fromCompletionStage(guard.read("lookup", call), context)
+        .compose(r -> mode == Mode.HALTED ? Future.failedFuture(new HaltedException()) : Future.succeededFuture(r));
+  }
+
+  /**
+   * Ends a command that called the driver. A call that timed out may still take effect: its intent stays
+   * unfinished (as after a crash) and only the FAILED TIMEOUT status goes out, so that a redelivery settles
+   * it by the domain's version instead of answering from a guess.
+   */
+  private <T> Future<Void> finish(CommandRef ref, Answer<T> answer, Outcome outcome) {
+    if (answer.failure() != null && answer.failure().fault() == Fault.TIMEOUT) {
+      LOG.warn("{}: command {} ({}) FAILED TIMEOUT: {}", hostId, ref.commandId(), ref.operation(),
+          answer.failure().getMessage());
+      return deliver(outcome);
+    }
+    return conclude(outcome);
   }
 
   private Outcome failureOutcome(CommandRef ref, HypervisorException e) {

@@ -233,4 +233,21 @@ class SimHypervisorTest {
     Files.writeString(dir.resolve("x.json"), "{not json");
     assertThatThrownBy(this::open).isInstanceOf(IOException.class).hasMessageContaining("x.json");
   }
+
+  @Test
+  void aFaultRateFailsThatShareOfLifecycleCallsWithDriverErrorChangingNothing() throws IOException {
+    String web = id();
+    try (SimHypervisor sim = open()) {
+      sim.define(web, web("web1"));
+      sim.setFaultRate(1.0);
+      assertThatThrownBy(() -> sim.start(web, false)).isInstanceOfSatisfying(HypervisorException.class, e -> {
+        assertThat(e.fault()).isEqualTo(io.virtflow.agent.domain.Fault.DRIVER_ERROR);
+        assertThat(e.getMessage()).isEqualTo("sim driver: injected fault on start (fault rate 1.0)");
+      });
+      assertThat(sim.lookup(web).orElseThrow().version()).isEqualTo(1);
+      sim.setFaultRate(0.0);
+      assertThat(sim.start(web, false).domain().version()).isEqualTo(2);
+      assertThatThrownBy(() -> sim.setFaultRate(1.5)).isInstanceOf(IllegalArgumentException.class);
+    }
+  }
 }
