@@ -202,8 +202,7 @@ class CommandPathTest {
     Command c = agent.awaitCommand(commandId);
     long t0 = System.nanoTime();
     CompletableFuture<RunningGateway.Answer> poll = gw.getAsync("/v1/commands/" + commandId + "?waitMs=60000");
-    Thread.sleep(300);
-    assertThat(poll).isNotDone();
+    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> !poll.isDone());
     agent.status(c, CommandStatusCode.RUNNING);
     agent.status(c, CommandStatusCode.SUCCEEDED, null, null, DomainStateCode.SHUTOFF);
     RunningGateway.Answer a = poll.get(10, TimeUnit.SECONDS);

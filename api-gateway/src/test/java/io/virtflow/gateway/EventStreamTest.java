@@ -193,6 +193,8 @@ class EventStreamTest {
       }
       producer.flush();
     }
+    // The client is paused: give the 3000 events time to pile up against it, so the gateway's reader really
+    // has to wait for the write queue to drain. Not an assertion: without the pause the test checks less.
     Thread.sleep(500);
     slow.resume();
     List<SseClient.Event> got = slow.take(n, Duration.ofSeconds(30));

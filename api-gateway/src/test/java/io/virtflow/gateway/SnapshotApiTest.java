@@ -387,8 +387,7 @@ class SnapshotApiTest {
     service.status(r, CommandStatusCode.SUCCEEDED, null, null, null, null);
     await().atMost(Duration.ofSeconds(10)).until(() -> "SUCCEEDED".equals(gw.get("/v1/commands/" + commandId).json()
         .getString("status")));
-    Thread.sleep(300);
-    assertThat(poll).isNotDone();
+    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> !poll.isDone());
     service.publish(TestSnapshotService.event(id, SnapshotPhase.CREATED, commandId, "o1",
         TestSnapshotService.chain(id, "o1")));
     RunningGateway.Answer a = poll.get(10, TimeUnit.SECONDS);

@@ -62,7 +62,8 @@ class EventsTest {
     Collector rest = new Collector(Long.MAX_VALUE);
     client.events(EventFilter.all().domain(name), stored).subscribe(rest);
     await().atMost(Duration.ofSeconds(20)).until(() -> rest.items.size() >= 2);
-    sleepQuietly(500); // nothing more may come
+    // Nothing more may come.
+    await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> rest.items.size() == 2);
     rest.subscription.get().cancel();
     assertThat(rest.items).extracting(e -> e.event().getEventId())
         .containsExactlyElementsOf(all.items.subList(2, 4).stream().map(e -> e.event().getEventId()).toList());
@@ -74,12 +75,12 @@ class EventsTest {
     Collector slow = new Collector(1);
     client.events(EventFilter.all().domain(domainId), Position.earliest()).subscribe(slow);
     await().atMost(Duration.ofSeconds(20)).until(() -> slow.items.size() == 1);
-    sleepQuietly(700); // three more events are there to be read
-    assertThat(slow.items).hasSize(1);
+    // Three more events are there to be read, but only one was requested.
+    await().during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(5)).until(() -> slow.items.size() == 1);
 
     slow.subscription.get().request(1);
     await().atMost(Duration.ofSeconds(10)).until(() -> slow.items.size() == 2);
-    sleepQuietly(500);
+    await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> slow.items.size() == 2);
     assertThat(slow.items).extracting(e -> e.event().getType()).containsExactly(EventType.DEFINED, EventType.STARTED);
 
     Thread reader = slow.thread.get();
@@ -110,13 +111,6 @@ class EventsTest {
     });
   }
 
-  private static void sleepQuietly(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
 
   /** Requests {@code initial} items up front and keeps what it gets. */
   private static final class Collector implements Flow.Subscriber<LifecycleEvent> {

@@ -121,8 +121,9 @@ class KafkaDoorTest {
         statuses.send(new ProducerRecord<>(topics.commandStatus(), s.getCommandId(), Codecs.COMMAND_STATUS.encode(s)))
             .get();
       }
-      Thread.sleep(300); // give the reader a chance to complete wrongly on a non-terminal or foreign status
-      assertThat(outcome).isNotDone();
+      // The reader must not complete on a non-terminal or another command's status.
+      org.awaitility.Awaitility.await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
+          .until(() -> !outcome.toCompletableFuture().isDone());
       CommandStatus done = CommandStatus.newBuilder(status(define, CommandStatusCode.SUCCEEDED)).setDomainId("d-1")
           .setHostId("host-1").build();
       statuses.send(new ProducerRecord<>(topics.commandStatus(), define.getCommandId(),
