@@ -25,7 +25,7 @@ public final class Records {
    * compacted topics {@code vm.state} and {@code host.status}.
    *
    * @throws IllegalArgumentException for a topic that is not a virtflow topic with a message type
-   *     ({@code dlq} holds other topics' undecodable bytes; {@code audit} has no schema in the contract yet)
+   *     ({@code dlq} holds other topics' undecodable bytes)
    * @throws AvroCodec.UndecodableException for a value that is not a record of the topic's type; the
    *     message names the topic and the reason
    */
@@ -87,7 +87,7 @@ public final class Records {
             + "not decode; its header virtflow.dlq.source.topic names the topic they came from, "
             + "virtflow.dlq.error why they failed");
       case "audit":
-        throw new IllegalArgumentException(topic + " has no message schema in the contract yet");
+        return Codecs.AUDIT_RECORD;
       default:
         if (suffix.startsWith("host.") && suffix.endsWith(".commands")
             && Topics.isValidHostId(suffix.substring("host.".length(), suffix.length() - ".commands".length()))) {

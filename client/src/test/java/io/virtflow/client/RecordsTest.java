@@ -93,8 +93,6 @@ class RecordsTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no namespace prefix");
     assertThatThrownBy(() -> Records.decode("virtflow.dlq", new byte[] {1}))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("virtflow.dlq.source.topic");
-    assertThatThrownBy(() -> Records.decode("virtflow.audit", new byte[] {1}))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no message schema");
     assertThatThrownBy(() -> Records.decode("virtflow.vm.events", "{\"json\":true}".getBytes()))
         .isInstanceOf(AvroCodec.UndecodableException.class)
         .hasMessageContaining("record of virtflow.vm.events")
@@ -111,6 +109,7 @@ class RecordsTest {
   void perHostCommandTopicsAreRecognisedWhateverTheNamespace() {
     assertThat(Records.codecFor("t-1234.host.host-7.commands")).isSameAs(Codecs.COMMAND);
     assertThat(Records.codecFor("t-1234.commands")).isSameAs(Codecs.COMMAND_REQUEST);
+    assertThat(Records.codecFor("t-1234.audit")).isSameAs(Codecs.AUDIT_RECORD);
     assertThatThrownBy(() -> Records.codecFor("t-1234.host..commands")).isInstanceOf(IllegalArgumentException.class);
   }
 

@@ -10,6 +10,7 @@ public final class Codecs {
   public static final AvroCodec<SnapshotRequest> SNAPSHOT_REQUEST = AvroCodec.of(SnapshotRequest.class);
   public static final AvroCodec<SnapshotEvent> SNAPSHOT_EVENT = AvroCodec.of(SnapshotEvent.class);
   public static final AvroCodec<CommandRequest> COMMAND_REQUEST = AvroCodec.of(CommandRequest.class);
+  public static final AvroCodec<AuditRecord> AUDIT_RECORD = AvroCodec.of(AuditRecord.class);
 
   private Codecs() {
   }

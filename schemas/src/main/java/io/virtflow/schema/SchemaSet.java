@@ -20,7 +20,7 @@ public final class SchemaSet {
       "common/EventDetail.avsc", "common/ErrorCode.avsc", "common/CommandStatusCode.avsc",
       "common/HostState.avsc", "common/Disk.avsc", "common/DiskStep.avsc",
       "Command.avsc", "CommandStatus.avsc", "DomainEvent.avsc", "DomainState.avsc", "HostStatus.avsc",
-      "SnapshotRequest.avsc", "SnapshotEvent.avsc", "CommandRequest.avsc");
+      "SnapshotRequest.avsc", "SnapshotEvent.avsc", "CommandRequest.avsc", "AuditRecord.avsc");
 
   private SchemaSet() {
   }
@@ -39,7 +39,7 @@ public final class SchemaSet {
     Map<String, Schema> out = new LinkedHashMap<>();
     for (Schema s : List.of(Command.getClassSchema(), CommandStatus.getClassSchema(), DomainEvent.getClassSchema(),
         DomainState.getClassSchema(), HostStatus.getClassSchema(), SnapshotRequest.getClassSchema(),
-        SnapshotEvent.getClassSchema(), CommandRequest.getClassSchema())) {
+        SnapshotEvent.getClassSchema(), CommandRequest.getClassSchema(), AuditRecord.getClassSchema())) {
       out.put(s.getFullName(), s);
     }
     return out;

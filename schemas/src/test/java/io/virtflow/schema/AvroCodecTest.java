@@ -131,6 +131,6 @@ class AvroCodecTest {
     Schema.Parser parser = new Schema.Parser();
     files.values().forEach(parser::parse);
     assertThat(parser.getTypes()).containsKeys("io.virtflow.schema.Command", "io.virtflow.schema.HostStatus");
-    assertThat(SchemaSet.messages()).hasSize(8);
+    assertThat(SchemaSet.messages()).hasSize(9);
   }
 }
