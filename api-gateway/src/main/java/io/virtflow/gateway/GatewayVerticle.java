@@ -24,6 +24,7 @@ import io.vertx.core.http.HttpServer;
 import io.virtflow.gateway.command.CommandService;
 import io.virtflow.gateway.command.GatewayState;
 import io.virtflow.gateway.http.HttpApi;
+import io.virtflow.gateway.http.RequestGate;
 import io.virtflow.gateway.kafka.CommandRouter;
 import io.virtflow.gateway.kafka.EventReaders;
 import io.virtflow.gateway.kafka.KafkaCommandSink;
@@ -107,7 +108,7 @@ final class GatewayVerticle extends VerticleBase {
           api = new HttpApi(new HttpApi.Parts(vertx, context, state, service,
               new EventReaders(config.bus().bootstrap(), config.bus().topics().vmEvents(), blocking), health,
               config.maxBodyBytes(), config.maxWait(), config.maxEventStreams(), config.eventHeartbeat()));
-          return vertx.createHttpServer().requestHandler(api.router()).listen(config.httpPort(), config.httpHost());
+          return vertx.createHttpServer().requestHandler(new RequestGate(api.router())).listen(config.httpPort(), config.httpHost());
         })
         .<Void>compose(s -> {
           server = s;

@@ -123,7 +123,7 @@ final class RunningGateway implements AutoCloseable {
     return b;
   }
 
-  private Answer send(HttpRequest.Builder request) {
+  Answer send(HttpRequest.Builder request) {
     try {
       HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
       return new Answer(r.statusCode(), r);
