@@ -23,10 +23,13 @@ import io.virtflow.platform.config.Settings;
  * @param maxTrackedCommands finished commands remembered (and idempotency keys), oldest forgotten first
  * @param routerEnabled whether the gateway reads {@code virtflow.commands} (the Kafka door)
  * @param routerMaxInFlight the most {@code virtflow.commands} records read and not yet done at once
+ * @param eventMaxStall how long an SSE client may leave its connection's write queue full before it is
+ *     told it is too slow (a last {@code overflow} event naming where to resume) and disconnected
  */
 public record GatewayConfig(BusConfig bus, String httpHost, int httpPort, Duration hostDownAfter,
     Duration commandDeadline, Duration sendTimeout, long maxBodyBytes, Duration maxWait, int maxEventStreams,
-    Duration eventHeartbeat, int maxTrackedCommands, boolean routerEnabled, int routerMaxInFlight) {
+    Duration eventHeartbeat, int maxTrackedCommands, boolean routerEnabled, int routerMaxInFlight,
+    Duration eventMaxStall) {
 
   public static final String HTTP_HOST = "VIRTFLOW_HTTP_HOST";
   public static final String HTTP_PORT = "VIRTFLOW_HTTP_PORT";
@@ -40,6 +43,7 @@ public record GatewayConfig(BusConfig bus, String httpHost, int httpPort, Durati
   public static final String MAX_TRACKED_COMMANDS = "VIRTFLOW_MAX_TRACKED_COMMANDS";
   public static final String ROUTER_ENABLED = "VIRTFLOW_ROUTER_ENABLED";
   public static final String ROUTER_MAX_IN_FLIGHT = "VIRTFLOW_ROUTER_MAX_IN_FLIGHT";
+  public static final String EVENT_MAX_STALL_MS = "VIRTFLOW_EVENT_MAX_STALL_MS";
 
   private static final long HOUR_MS = 3_600_000L;
 
@@ -58,7 +62,8 @@ public record GatewayConfig(BusConfig bus, String httpHost, int httpPort, Durati
         s.millis(EVENT_HEARTBEAT_MS, 15_000, 100, HOUR_MS),
         s.integer(MAX_TRACKED_COMMANDS, 100_000, 100, 10_000_000),
         s.bool(ROUTER_ENABLED, true),
-        s.integer(ROUTER_MAX_IN_FLIGHT, 1_000, 1, 100_000));
+        s.integer(ROUTER_MAX_IN_FLIGHT, 1_000, 1, 100_000),
+        s.millis(EVENT_MAX_STALL_MS, 30_000, 100, HOUR_MS));
     s.validate();
     return c.validate();
   }

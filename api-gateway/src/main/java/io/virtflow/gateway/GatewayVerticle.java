@@ -107,7 +107,8 @@ final class GatewayVerticle extends VerticleBase {
         .compose(service -> {
           api = new HttpApi(new HttpApi.Parts(vertx, context, state, service,
               new EventReaders(config.bus().bootstrap(), config.bus().topics().vmEvents(), blocking), health,
-              config.maxBodyBytes(), config.maxWait(), config.maxEventStreams(), config.eventHeartbeat()));
+              config.maxBodyBytes(), config.maxWait(), config.maxEventStreams(), config.eventHeartbeat(),
+              config.eventMaxStall()));
           return vertx.createHttpServer().requestHandler(new RequestGate(api.router())).listen(config.httpPort(), config.httpHost());
         })
         .<Void>compose(s -> {

@@ -38,7 +38,11 @@ import io.virtflow.schema.Topics;
  *
  * <p>Backpressure: the reader polls its next batch only once the previous one is written and the
  * connection's write queue has drained, so a slow client holds back its own reader, not the gateway's
- * memory.
+ * memory: a stream holds at most one poll batch beyond the connection's write-queue mark. A client that
+ * leaves the queue full for longer than {@code maxStall} is too slow: it gets a last event
+ * {@code event: overflow} whose {@code id} is the position after everything it was sent (so its
+ * {@code Last-Event-ID} after reading it resumes exactly there), the response ends, and the connection is
+ * closed once that is flushed, or after a grace period if it never is.
  */
 final class EventStreams {
   private static final Logger LOG = LoggerFactory.getLogger(EventStreams.class);
@@ -50,9 +54,11 @@ final class EventStreams {
   private final EventReaders readers;
   private final int max;
   private final Duration heartbeat;
+  private final Duration maxStall;
   private final Set<Stream> open = new HashSet<>();
 
-  EventStreams(Vertx vertx, Context context, EventReaders readers, int max, Duration heartbeat) {
+  EventStreams(Vertx vertx, Context context, EventReaders readers, int max, Duration heartbeat, Duration maxStall) {
+    this.maxStall = maxStall;
     this.vertx = vertx;
     this.context = context;
     this.readers = readers;
@@ -85,7 +91,7 @@ final class EventStreams {
     if (open.size() >= max) {
       throw new ApiError(503, FailureCode.BUSY, null, "too many event streams are open (" + max + "); retry later");
     }
-    Stream stream = new Stream(ctx.response(), filter);
+    Stream stream = new Stream(ctx.request(), ctx.response(), filter);
     open.add(stream);
     ctx.response().closeHandler(v -> stream.close());
     readers.open(start, context, stream::onBatch).onComplete(ar -> {
@@ -141,17 +147,20 @@ final class EventStreams {
 
   /** One client's stream. */
   private final class Stream {
+    private final io.vertx.core.http.HttpServerRequest request;
     private final HttpServerResponse response;
     private final Filter filter;
     private final Promise<Void> ready = Promise.promise();
     private final Map<Integer, Long> positions = new TreeMap<>();
     private TopicReader reader;
     private long heartbeatTimer = -1;
+    private long stallTimer = -1;
     private Promise<Void> drained;
     private boolean closed;
     private Future<Void> stopped;
 
-    Stream(HttpServerResponse response, Filter filter) {
+    Stream(io.vertx.core.http.HttpServerRequest request, HttpServerResponse response, Filter filter) {
+      this.request = request;
       this.response = response;
       this.filter = filter;
     }
@@ -217,12 +226,36 @@ final class EventStreams {
         return Future.succeededFuture();
       }
       drained = Promise.promise();
+      stallTimer = vertx.setTimer(maxStall.toMillis(), t -> tooSlow());
       response.drainHandler(v -> {
+        vertx.cancelTimer(stallTimer);
         if (drained != null) {
           drained.tryComplete();
         }
       });
       return drained.future();
+    }
+
+    /** The write queue stayed full for maxStall: say where to resume, end, and let the connection go. */
+    private void tooSlow() {
+      if (closed) {
+        return;
+      }
+      String resumeAt = StreamPosition.format(positions);
+      LOG.info("event stream: client {} too slow (write queue full for {} ms); disconnecting at {}",
+          request.remoteAddress(), maxStall.toMillis(), resumeAt);
+      response.write("event: overflow\nid: " + resumeAt + "\ndata: "
+          + new io.vertx.core.json.JsonObject().put("reason", "client too slow: the stream's write queue stayed full for "
+              + maxStall.toMillis() + " ms").put("lastEventId", resumeAt).encode() + "\n\n");
+      var connection = request.connection();
+      // Closed once the last event is flushed, or after a grace (another maxStall, at least 5 s) if the client
+      // never reads it; until then the stream holds only what was already queued.
+      long force = vertx.setTimer(Math.max(maxStall.toMillis(), 5_000), t -> connection.close());
+      response.end().onComplete(ar -> {
+        vertx.cancelTimer(force);
+        connection.close();
+      });
+      close();
     }
 
     void fail(Throwable cause) {
@@ -239,6 +272,9 @@ final class EventStreams {
       open.remove(this);
       if (heartbeatTimer >= 0) {
         vertx.cancelTimer(heartbeatTimer);
+      }
+      if (stallTimer >= 0) {
+        vertx.cancelTimer(stallTimer);
       }
       if (drained != null) {
         drained.tryComplete();

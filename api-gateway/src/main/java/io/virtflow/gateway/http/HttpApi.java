@@ -24,11 +24,13 @@ public final class HttpApi {
 
   /** What the routes need; all of it lives on the gateway verticle's context. */
   public record Parts(Vertx vertx, Context context, GatewayState state, CommandService commands, EventReaders eventReaders,
-      Health health, long maxBodyBytes, Duration maxWait, int maxEventStreams, Duration eventHeartbeat) {
+      Health health, long maxBodyBytes, Duration maxWait, int maxEventStreams, Duration eventHeartbeat,
+      Duration eventMaxStall) {
   }
 
   public HttpApi(Parts p) {
-    this.events = new EventStreams(p.vertx(), p.context(), p.eventReaders(), p.maxEventStreams(), p.eventHeartbeat());
+    this.events = new EventStreams(p.vertx(), p.context(), p.eventReaders(), p.maxEventStreams(), p.eventHeartbeat(),
+        p.eventMaxStall());
     CommandRoutes commands = new CommandRoutes(p.commands());
     QueryRoutes queries = new QueryRoutes(p.vertx(), p.state(), p.maxWait(), p.health());
     Router r = Router.router(p.vertx());
