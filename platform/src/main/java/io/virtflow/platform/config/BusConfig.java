@@ -78,7 +78,7 @@ public record BusConfig(String bootstrap, Topics topics, int partitions, short r
     }
     boolean ok = true;
     if (!ClientSecurity.MECHANISMS.contains(mechanism)) {
-      s.problem(SASL_MECHANISM + "=" + mechanism + " is not one of SCRAM-SHA-512, SCRAM-SHA-256");
+      s.problem(SASL_MECHANISM + "=" + mechanism + " is not one of SCRAM-SHA-512, SCRAM-SHA-256, PLAIN");
       ok = false;
     }
     if (username == null) {

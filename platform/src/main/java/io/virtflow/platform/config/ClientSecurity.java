@@ -20,7 +20,9 @@ public final class ClientSecurity {
   public static final String SASL_SSL = "SASL_SSL";
   public static final Set<String> PROTOCOLS = Set.of(PLAINTEXT, SASL_PLAINTEXT, SASL_SSL);
   public static final String SCRAM_SHA_512 = "SCRAM-SHA-512";
-  public static final Set<String> MECHANISMS = Set.of(SCRAM_SHA_512, "SCRAM-SHA-256");
+  /** PLAIN only for the super user on the brokers' internal listener (docker-compose's kafka-init). */
+  public static final String PLAIN = "PLAIN";
+  public static final Set<String> MECHANISMS = Set.of(SCRAM_SHA_512, "SCRAM-SHA-256", PLAIN);
 
   private static final ClientSecurity NONE = new ClientSecurity(PLAINTEXT, null, null, null);
 
@@ -83,7 +85,9 @@ public final class ClientSecurity {
     p.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, protocol);
     if (authenticates()) {
       p.put(SaslConfigs.SASL_MECHANISM, mechanism);
-      p.put(SaslConfigs.SASL_JAAS_CONFIG, "org.apache.kafka.common.security.scram.ScramLoginModule required"
+      String module = PLAIN.equals(mechanism) ? "org.apache.kafka.common.security.plain.PlainLoginModule"
+          : "org.apache.kafka.common.security.scram.ScramLoginModule";
+      p.put(SaslConfigs.SASL_JAAS_CONFIG, module + " required"
           + " username=\"" + jaasEscape(username) + "\" password=\"" + jaasEscape(password) + "\";");
     }
     return p;

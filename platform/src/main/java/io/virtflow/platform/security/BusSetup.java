@@ -46,10 +46,27 @@ public final class BusSetup {
     Map<String, String> users = parseUsers(s.required(USERS), s);
     s.validate();
     LOG.info("setting up the bus: {}, users {}", bus, users.keySet());
-    try (Admin admin = Admin.create(KafkaSettings.admin(bus, "virtflow-bus-setup"))) {
-      apply(admin, bus, users);
+    // Started together with the brokers: wait for them (up to 3 minutes) rather than fail at once.
+    long until = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    while (true) {
+      try (Admin admin = Admin.create(KafkaSettings.admin(bus, "virtflow-bus-setup"))) {
+        apply(admin, bus, users);
+        LOG.info("bus ready");
+        return;
+      } catch (RuntimeException e) {
+        if (System.nanoTime() > until) {
+          LOG.error("bus set-up failed: {}", e.getMessage());
+          System.exit(1);
+        }
+        LOG.warn("bus not ready yet ({}); trying again", e.getMessage());
+        try {
+          Thread.sleep(3000);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          System.exit(1);
+        }
+      }
     }
-    LOG.info("bus ready");
   }
 
   /** {@code user=password,...}; every problem goes to {@code s}. */

@@ -56,6 +56,15 @@ class BusConfigSecurityTest {
   }
 
   @Test
+  void plainUsesThePlainLoginModule() {
+    BusConfig bus = parse(Map.of(BusConfig.SECURITY_PROTOCOL, "SASL_PLAINTEXT", BusConfig.SASL_MECHANISM, "PLAIN",
+        BusConfig.USERNAME, "admin", BusConfig.PASSWORD, "pw"));
+    assertThat(KafkaSettings.admin(bus, "a")).containsEntry("sasl.mechanism", "PLAIN");
+    assertThat(KafkaSettings.admin(bus, "a").get("sasl.jaas.config").toString()).startsWith(
+        "org.apache.kafka.common.security.plain.PlainLoginModule required");
+  }
+
+  @Test
   void thePasswordMayComeFromADockerSecretFile(@TempDir Path dir) throws Exception {
     Path secret = dir.resolve("kafka-password");
     Files.writeString(secret, "from-a-file\n");
