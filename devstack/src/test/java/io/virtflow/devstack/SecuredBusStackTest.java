@@ -49,6 +49,8 @@ class SecuredBusStackTest {
   private static HostAgent agent;
   private static ApiGateway gateway;
   private static Http http;
+  private static int agentHealthPort;
+  private static int snapshotHealthPort;
 
   @BeforeAll
   static void up() throws Exception {
@@ -69,13 +71,17 @@ class SecuredBusStackTest {
     // bootstrap string (KafkaSettings.identify): three spellings of the same broker keep three users apart
     // in one JVM, as three containers would be.
     int port = kafka.port();
+    agentHealthPort = freePort();
+    snapshotHealthPort = freePort();
     snapshots = done(SnapshotService.start(vertx, SnapshotServiceConfig.from(identified(
-        "localhost:" + port + ",127.0.0.1:" + port, "snapshot", "snapshot-pw", Map.of()))));
+        "localhost:" + port + ",127.0.0.1:" + port, "snapshot", "snapshot-pw",
+        Map.of(SnapshotServiceConfig.HEALTH_PORT, Integer.toString(snapshotHealthPort))))));
     agent = done(HostAgent.start(vertx, HostAgentConfig.from(identified("127.0.0.1:" + port, "agent-host-1",
         "agent-1-pw", Map.of(HostAgentConfig.HOST_ID, "host-1",
             HostAgentConfig.DATA_DIR, dir.resolve("agent-1").toString(),
             HostAgentConfig.HEARTBEAT_MS, "500",
-            HostAgentConfig.SIM_DISK_BACKEND, "memory")))));
+            HostAgentConfig.SIM_DISK_BACKEND, "memory",
+            HostAgentConfig.HEALTH_PORT, Integer.toString(agentHealthPort))))));
     gateway = done(ApiGateway.start(vertx, GatewayConfig.from(identified("localhost:" + port, "gateway",
         "gateway-pw", Map.of(GatewayConfig.HTTP_PORT, "0")))));
     http = new Http("http://127.0.0.1:" + gateway.httpPort());
@@ -90,6 +96,12 @@ class SecuredBusStackTest {
     env.put(BusConfig.PASSWORD, password);
     KafkaSettings.identify(BusConfig.from(new Settings(env)));
     return env;
+  }
+
+  private static int freePort() throws java.io.IOException {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
   }
 
   private static <T> T done(Future<T> f) {
@@ -128,5 +140,25 @@ class SecuredBusStackTest {
         .until(() -> "RUNNING".equals(http.get("/v1/domains/acl1").json().getString("state")));
     assertThat(agent.health().isUp()).isTrue();
     assertThat(snapshots.health().isUp()).isTrue();
+  }
+
+  /**
+   * Each service answers {@code GET /metrics} with JVM and Kafka client meters; the services share this
+   * JVM's registry here, so each one's own clients are picked out by their client ids.
+   */
+  @Test
+  void everyServiceServesPrometheusMetricsWithItsKafkaClients() {
+    Map<String, String> endpoints = Map.of(
+        "http://127.0.0.1:" + gateway.httpPort() + "/metrics", "client_id=\"api-gateway-",
+        "http://127.0.0.1:" + agentHealthPort + "/metrics", "client_id=\"virtflow-agent-host-1\"",
+        "http://127.0.0.1:" + snapshotHealthPort + "/metrics", "client_id=\"snapshot-service");
+    endpoints.forEach((url, client) -> {
+      Http.Answer r = new Http(url.substring(0, url.indexOf("/metrics"))).get("/metrics");
+      assertThat(r.status()).as(url).isEqualTo(200);
+      assertThat(r.raw().headers().firstValue("content-type")).hasValueSatisfying(ct ->
+          assertThat(ct).startsWith("text/plain; version=0.0.4"));
+      assertThat(r.body()).as(url).contains("jvm_memory_used_bytes{").contains("kafka_producer_")
+          .contains("kafka_consumer_").contains(client);
+    });
   }
 }
