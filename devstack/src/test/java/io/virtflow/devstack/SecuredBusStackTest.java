@@ -49,6 +49,7 @@ class SecuredBusStackTest {
   private static HostAgent agent;
   private static ApiGateway gateway;
   private static Http http;
+  private static final boolean QEMU = java.nio.file.Files.isExecutable(Path.of("/usr/bin/qemu-img"));
   private static int agentHealthPort;
   private static int snapshotHealthPort;
 
@@ -80,7 +81,8 @@ class SecuredBusStackTest {
         "agent-1-pw", Map.of(HostAgentConfig.HOST_ID, "host-1",
             HostAgentConfig.DATA_DIR, dir.resolve("agent-1").toString(),
             HostAgentConfig.HEARTBEAT_MS, "500",
-            HostAgentConfig.SIM_DISK_BACKEND, "memory",
+            // Real qcow2 disks where qemu-img runs, so that snapshots work; memory disks otherwise.
+            HostAgentConfig.SIM_DISK_BACKEND, QEMU ? "qcow2" : "memory",
             HostAgentConfig.HEALTH_PORT, Integer.toString(agentHealthPort))))));
     gateway = done(ApiGateway.start(vertx, GatewayConfig.from(identified("localhost:" + port, "gateway",
         "gateway-pw", Map.of(GatewayConfig.HTTP_PORT, "0")))));
@@ -160,5 +162,18 @@ class SecuredBusStackTest {
       assertThat(r.body()).as(url).contains("jvm_memory_used_bytes{").contains("kafka_producer_")
           .contains("kafka_consumer_").contains(client);
     });
+  }
+
+  /** The snapshot service under its own user: reads the request, sends disk steps, records the snapshot. */
+  @Test
+  void aSnapshotIsTakenWithTheSnapshotServiceUnderItsOwnAcls() {
+    Qemu.require();
+    await().atMost(Duration.ofSeconds(30)).until(() -> http.get("/v1/hosts").json().getJsonArray("hosts").stream()
+        .anyMatch(h -> "UP".equals(((JsonObject) h).getString("status"))));
+    SnapshotEndToEndTest.defineOn(http, "aclsnap", "vda");
+    JsonObject done = http.run("/v1/domains/aclsnap/snapshots", "{\"name\":\"s1\",\"kind\":\"INTERNAL\"}");
+    assertThat(done.getString("status")).as(done.encode()).isEqualTo("SUCCEEDED");
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(http.get("/v1/domains/aclsnap/snapshots").json().getJsonArray("snapshots")).hasSize(1));
   }
 }
