@@ -5,6 +5,8 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -14,6 +16,7 @@ import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
 import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
 import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.common.acl.AclBinding;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,7 +94,7 @@ public final class BusSetup {
 
   /** Topics, users, ACLs: each step skips what exists. Blocking. */
   public static void apply(Admin admin, BusConfig bus, Map<String, String> users) {
-    List<String> hosts = users.keySet().stream().map(BusAcls::hostOf).filter(h -> h != null).toList();
+    List<String> hosts = users.keySet().stream().map(BusAcls::hostOf).filter(Objects::nonNull).toList();
     TopicAdmin topics = new TopicAdmin(bus);
     topics.ensureSharedTopics(admin);
     hosts.forEach(h -> topics.ensureHostTopic(admin, h));
@@ -106,11 +109,11 @@ public final class BusSetup {
     await(admin.alterUserScramCredentials(upserts).all().toCompletionStage().toCompletableFuture(), "create users");
   }
 
-  public static void createAcls(Admin admin, Collection<org.apache.kafka.common.acl.AclBinding> acls) {
+  public static void createAcls(Admin admin, Collection<AclBinding> acls) {
     await(admin.createAcls(acls).all().toCompletionStage().toCompletableFuture(), "create ACLs");
   }
 
-  private static void await(java.util.concurrent.CompletableFuture<Void> f, String what) {
+  private static void await(CompletableFuture<Void> f, String what) {
     try {
       f.get(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
