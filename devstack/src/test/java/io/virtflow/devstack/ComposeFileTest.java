@@ -25,6 +25,9 @@ import org.yaml.snakeyaml.Yaml;
 import io.virtflow.agent.HostAgentConfig;
 import io.virtflow.gateway.GatewayConfig;
 import io.virtflow.platform.config.BusConfig;
+import io.virtflow.platform.config.Settings;
+import io.virtflow.platform.security.BusAcls;
+import io.virtflow.platform.security.BusSetup;
 import io.virtflow.schema.Topics;
 import io.virtflow.snapshot.SnapshotServiceConfig;
 
@@ -35,6 +38,7 @@ import io.virtflow.snapshot.SnapshotServiceConfig;
  */
 class ComposeFileTest {
   private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+  private static final String INIT = "kafka-init";
   private static Map<String, Map<String, Object>> services;
 
   /** What a service module's container needs: its config keys and a parse of its environment. */
@@ -55,9 +59,13 @@ class ComposeFileTest {
     }
   }
 
+  private static boolean isBroker(String service) {
+    return service.matches("kafka-[0-9]+");
+  }
+
   @Test
   void threeKraftBrokersReplicateThreeWaysWithTwoInSync() {
-    List<String> brokers = services.keySet().stream().filter(n -> n.startsWith("kafka-")).sorted().toList();
+    List<String> brokers = services.keySet().stream().filter(ComposeFileTest::isBroker).sorted().toList();
     assertThat(brokers).containsExactly("kafka-1", "kafka-2", "kafka-3");
     Set<String> nodeIds = new HashSet<>();
     for (String b : brokers) {
@@ -66,7 +74,9 @@ class ComposeFileTest {
       nodeIds.add(env.get("KAFKA_NODE_ID"));
       assertThat(env.get("KAFKA_PROCESS_ROLES")).isEqualTo("broker,controller");
       assertThat(env.get("KAFKA_CONTROLLER_QUORUM_VOTERS")).isEqualTo("1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093");
-      assertThat(env.get("KAFKA_ADVERTISED_LISTENERS")).isEqualTo("PLAINTEXT://" + b + ":9092");
+      assertThat(env.get("KAFKA_ADVERTISED_LISTENERS")).isEqualTo("CLIENT://" + b + ":9092,INTERNAL://" + b + ":19092");
+      assertThat(env.get("KAFKA_LOG_DIRS")).as("%s keeps its log on its volume", b)
+          .isEqualTo(volumes(b).get(0).substring(volumes(b).get(0).indexOf(':') + 1));
       assertThat(env.get("KAFKA_DEFAULT_REPLICATION_FACTOR")).isEqualTo("3");
       assertThat(env.get("KAFKA_MIN_INSYNC_REPLICAS")).isEqualTo("2");
       assertThat(env.get("KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE")).isEqualTo("false");
@@ -78,7 +88,7 @@ class ComposeFileTest {
   void everyServiceRunsItsModulesJarWithSettingsItReadsAndAccepts() {
     Map<String, Integer> perModule = new HashMap<>();
     for (var entry : services.entrySet()) {
-      if (entry.getKey().startsWith("kafka-")) {
+      if (isBroker(entry.getKey()) || entry.getKey().equals(INIT)) {
         continue;
       }
       String name = entry.getKey();
@@ -113,6 +123,69 @@ class ComposeFileTest {
     }
     assertThat(perModule).containsEntry("api-gateway", 1).containsEntry("snapshot-service", 1);
     assertThat(perModule.get("host-agent")).isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void brokersAuthenticateEveryClientAndAllowOnlyWhatAnAclGrants() {
+    for (String b : services.keySet().stream().filter(ComposeFileTest::isBroker).toList()) {
+      Map<String, String> env = env(b);
+      assertThat(env.get("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP").split(",")).as("%s: no PLAINTEXT client listener", b)
+          .containsExactlyInAnyOrder("CLIENT:SASL_PLAINTEXT", "INTERNAL:SASL_PLAINTEXT", "CONTROLLER:PLAINTEXT");
+      assertThat(env.get("KAFKA_CONTROLLER_LISTENER_NAMES")).isEqualTo("CONTROLLER");
+      assertThat(env.get("KAFKA_LISTENER_NAME_CLIENT_SASL_ENABLED_MECHANISMS")).isEqualTo("SCRAM-SHA-512");
+      assertThat(env.get("KAFKA_AUTHORIZER_CLASS_NAME"))
+          .isEqualTo("org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+      assertThat(env.get("KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND")).isEqualTo("false");
+      assertThat(env.get("KAFKA_SUPER_USERS").split(";")).contains(BusAcls.principal(BusAcls.ADMIN));
+    }
+  }
+
+  /** Each service logs in as the user the ACL table (platform BusAcls) grants that service's rights to. */
+  @Test
+  void everyServiceLogsInAsItsOwnUserOfTheAclTableAndKafkaInitCreatesExactlyThose() {
+    Map<String, String> expected = new HashMap<>();
+    for (String name : services.keySet()) {
+      if (isBroker(name) || name.equals(INIT)) {
+        continue;
+      }
+      Map<String, String> env = env(name);
+      String user;
+      if (name.equals("api-gateway")) {
+        user = BusAcls.GATEWAY;
+      } else if (name.equals("snapshot-service")) {
+        user = BusAcls.SNAPSHOT;
+      } else {
+        assertThat(name).startsWith("host-agent");
+        user = BusAcls.agentUser(env.get(HostAgentConfig.HOST_ID));
+      }
+      BusConfig bus = BusConfig.from(new Settings(env));
+      assertThat(bus.security().protocol()).as(name).isEqualTo("SASL_PLAINTEXT");
+      assertThat(bus.security().mechanism()).as(name).isEqualTo("SCRAM-SHA-512");
+      assertThat(bus.security().username()).as("%s's Kafka user", name).isEqualTo(user);
+      assertThat(expected.put(user, env.get(BusConfig.PASSWORD))).as("%s shares its user", name).isNull();
+      assertThat(services.get(name).get("depends_on")).as("%s waits for %s", name, INIT)
+          .isEqualTo(Map.of(INIT, Map.of("condition", "service_completed_successfully")));
+    }
+    Map<String, String> init = env(INIT);
+    Settings s = new Settings(init);
+    Map<String, String> created = BusSetup.parseUsers(init.get(BusSetup.USERS), s);
+    BusConfig admin = BusConfig.from(s);
+    s.validate();
+    assertThat(created).as("users kafka-init creates, with the passwords the services use").isEqualTo(expected);
+    assertThat(admin.security().username()).isEqualTo(BusAcls.ADMIN);
+    assertThat(admin.topics().namespace()).isEqualTo(Topics.production().namespace());
+    assertThat(String.join(" ", strings(services.get(INIT).get("command"))))
+        .contains(BusSetup.class.getName());
+    assertThat(classExists(BusSetup.class.getName())).isTrue();
+    assertThat(volumes(INIT)).contains("./api-gateway/target/virtflow-api-gateway.jar:/app/service.jar:ro");
+    assertThat(pom("api-gateway")).contains("<artifactId>virtflow-platform</artifactId>");
+    // kafka-init talks to the brokers' internal listener as the admin their JAAS configuration knows.
+    for (String b : services.keySet().stream().filter(ComposeFileTest::isBroker).toList()) {
+      assertThat(admin.bootstrap().split(",")).contains(b + ":19092");
+      String jaas = env(b).get("KAFKA_LISTENER_NAME_INTERNAL_PLAIN_SASL_JAAS_CONFIG");
+      assertThat(jaas).contains("user_admin=\"" + init.get(BusConfig.PASSWORD) + "\"");
+      assertThat(admin.security().mechanism()).isEqualTo("PLAIN");
+    }
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.virtflow.snapshot;
 
+import io.virtflow.platform.kafka.KafkaSettings;
 import io.virtflow.platform.vertx.ServiceRunner;
 
 /** Composition root of a stand-alone snapshot service: configuration from the environment. */
@@ -8,6 +9,11 @@ public final class Main {
   }
 
   public static void main(String[] args) {
-    ServiceRunner.run("snapshot-service", vertx -> SnapshotService.start(vertx, SnapshotServiceConfig.from(System.getenv())));
+    ServiceRunner.run("snapshot-service", vertx -> {
+      SnapshotServiceConfig config = SnapshotServiceConfig.from(System.getenv());
+      // Every Kafka client of this process logs in as this service's user (docs/SECURITY.md).
+      KafkaSettings.identify(config.bus());
+      return SnapshotService.start(vertx, config);
+    });
   }
 }

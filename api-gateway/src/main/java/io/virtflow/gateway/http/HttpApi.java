@@ -46,6 +46,7 @@ public final class HttpApi {
     });
 
     r.get("/health").handler(queries::health);
+    r.get("/metrics").handler(ctx -> io.virtflow.platform.metrics.Metrics.process().respond(ctx.response()));
     r.get("/v1/schemas").handler(queries::schemas);
     r.post("/v1/domains").handler(guard(commands::define));
     r.get("/v1/domains").handler(guard(queries::domains));

@@ -8,6 +8,8 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 
 import org.apache.kafka.common.Uuid;
@@ -30,13 +32,19 @@ public final class EmbeddedKafka implements AutoCloseable {
   private final Path logDir;
   private final int port;
   private final int controllerPort;
+  /** Null for a PLAINTEXT client listener; else the password of the SCRAM super user {@code admin}. */
+  private final String adminPassword;
   private KafkaRaftServer server;
 
-  private EmbeddedKafka(Path logDir, int port, int controllerPort) {
+  private EmbeddedKafka(Path logDir, int port, int controllerPort, String adminPassword) {
     this.logDir = logDir;
     this.port = port;
     this.controllerPort = controllerPort;
+    this.adminPassword = adminPassword;
   }
+
+  /** The super user of a broker started with {@link #startSecured}. */
+  public static final String ADMIN_USER = "admin";
 
   /**
    * Formats the log directory if needed and starts the broker.
@@ -44,9 +52,29 @@ public final class EmbeddedKafka implements AutoCloseable {
    * @param port the client port, or 0 for any free one
    */
   public static EmbeddedKafka start(Path logDir, int port) {
-    EmbeddedKafka kafka = new EmbeddedKafka(logDir, port == 0 ? freePort() : port, freePort());
+    EmbeddedKafka kafka = new EmbeddedKafka(logDir, port == 0 ? freePort() : port, freePort(), null);
     kafka.startup();
     return kafka;
+  }
+
+  /**
+   * Like {@link #start}, but the client listener is {@code SASL_PLAINTEXT} with SCRAM-SHA-512 and every
+   * request is checked by the {@code StandardAuthorizer} with nothing allowed without an ACL. The super
+   * user {@value #ADMIN_USER} gets {@code adminPassword} when the log dir is formatted; other users are
+   * created with {@code Admin.alterUserScramCredentials}. The controller listener stays PLAINTEXT on
+   * loopback.
+   */
+  public static EmbeddedKafka startSecured(Path logDir, int port, String adminPassword) {
+    if (adminPassword == null || adminPassword.isEmpty()) {
+      throw new IllegalArgumentException("the admin needs a password");
+    }
+    EmbeddedKafka kafka = new EmbeddedKafka(logDir, port == 0 ? freePort() : port, freePort(), adminPassword);
+    kafka.startup();
+    return kafka;
+  }
+
+  public boolean secured() {
+    return adminPassword != null;
   }
 
   /** Starts a stopped broker again on the same directory and port. */
@@ -54,7 +82,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     if (server != null) {
       throw new IllegalStateException("broker is running");
     }
-    EmbeddedKafka again = new EmbeddedKafka(logDir, port, freePort());
+    EmbeddedKafka again = new EmbeddedKafka(logDir, port, freePort(), adminPassword);
     again.startup();
     return again;
   }
@@ -82,8 +110,13 @@ public final class EmbeddedKafka implements AutoCloseable {
       ByteArrayOutputStream buffer = new ByteArrayOutputStream();
       try (PrintStream print = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
         // --ignore-formatted keeps an existing log dir (and its cluster id) as it is.
-        StorageTool.execute(new String[] {"format", "-t", clusterId(), "-c", file.toString(),
-            "--ignore-formatted"}, print);
+        List<String> args = new ArrayList<>(List.of("format", "-t", clusterId(), "-c", file.toString(),
+            "--ignore-formatted"));
+        if (secured()) {
+          // KRaft keeps SCRAM credentials in the metadata log: the first user is written at format time.
+          args.addAll(List.of("--add-scram", "SCRAM-SHA-512=[name=" + ADMIN_USER + ",password=" + adminPassword + "]"));
+        }
+        StorageTool.execute(args.toArray(String[]::new), print);
       }
       LOG.debug("storage format: {}", buffer.toString(StandardCharsets.UTF_8).trim());
       KafkaRaftServer s = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
@@ -118,11 +151,24 @@ public final class EmbeddedKafka implements AutoCloseable {
     p.put("process.roles", "broker,controller");
     p.put("node.id", "1");
     p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-    p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-    p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+    String client = secured() ? "SASL_PLAINTEXT" : "PLAINTEXT";
+    p.put("listeners", client + "://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+    p.put("advertised.listeners", client + "://127.0.0.1:" + port);
     p.put("controller.listener.names", "CONTROLLER");
-    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-    p.put("inter.broker.listener.name", "PLAINTEXT");
+    p.put("listener.security.protocol.map", client + ":" + client + ",CONTROLLER:PLAINTEXT");
+    p.put("inter.broker.listener.name", client);
+    if (secured()) {
+      p.put("sasl.enabled.mechanisms", "SCRAM-SHA-512");
+      p.put("sasl.mechanism.inter.broker.protocol", "SCRAM-SHA-512");
+      p.put("listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config",
+          "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + ADMIN_USER
+              + "\" password=\"" + adminPassword + "\";");
+      p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+      // ANONYMOUS is the broker itself on the PLAINTEXT controller listener (loopback only): it registers
+      // with the controller, which needs CLUSTER_ACTION. No client listener is PLAINTEXT.
+      p.put("super.users", "User:" + ADMIN_USER + ";User:ANONYMOUS");
+      p.put("allow.everyone.if.no.acl.found", "false");
+    }
     p.put("log.dirs", logDir.toAbsolutePath().toString());
     p.put("num.partitions", "3");
     p.put("offsets.topic.replication.factor", "1");

@@ -2,6 +2,7 @@ package io.virtflow.platform.kafka;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -11,9 +12,61 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-/** Client settings shared by every service. Each non-default says why. */
+import io.virtflow.platform.config.BusConfig;
+import io.virtflow.platform.config.ClientSecurity;
+
+/**
+ * Client settings shared by every service. Each non-default says why.
+ *
+ * <p>Every client carries the service's identity on the bus ({@link ClientSecurity}). The overloads that
+ * take a {@link BusConfig} use that bus's own; those that take a bare bootstrap string use the identity
+ * that the process's composition root declared for that bootstrap with {@link #identify(BusConfig)}, or
+ * none ({@code PLAINTEXT}).
+ */
 public final class KafkaSettings {
+  /** Bootstrap string → the identity this process uses there; set once by each {@code Main}. */
+  private static final Map<String, ClientSecurity> IDENTITIES = new ConcurrentHashMap<>();
+
   private KafkaSettings() {
+  }
+
+  /**
+   * Declares the identity of every client this process builds for {@code bus.bootstrap()}, including those
+   * built from the bare bootstrap string. Called by a service's {@code Main} before it starts.
+   */
+  public static void identify(BusConfig bus) {
+    if (bus.security().authenticates()) {
+      IDENTITIES.put(bus.bootstrap(), bus.security());
+    } else {
+      IDENTITIES.remove(bus.bootstrap());
+    }
+  }
+
+  /** The identity used for clients of {@code bootstrap} built without a {@link BusConfig}. */
+  public static ClientSecurity identityFor(String bootstrap) {
+    return IDENTITIES.getOrDefault(bootstrap, ClientSecurity.plaintext());
+  }
+
+  public static Map<String, Object> producer(BusConfig bus, String clientId, long deliveryTimeoutMs) {
+    return secured(producer(bus.bootstrap(), clientId, deliveryTimeoutMs), bus.security());
+  }
+
+  public static Map<String, Object> groupConsumer(BusConfig bus, String groupId, String clientId) {
+    return secured(groupConsumer(bus.bootstrap(), groupId, clientId), bus.security());
+  }
+
+  public static Map<String, Object> reader(BusConfig bus, String clientId) {
+    return secured(reader(bus.bootstrap(), clientId), bus.security());
+  }
+
+  public static Map<String, Object> admin(BusConfig bus, String clientId) {
+    return secured(admin(bus.bootstrap(), clientId), bus.security());
+  }
+
+  private static Map<String, Object> secured(Map<String, Object> props, ClientSecurity security) {
+    props.keySet().removeIf(k -> k.startsWith("sasl.") || k.equals("security.protocol"));
+    props.putAll(security.clientProperties());
+    return props;
   }
 
   /**
@@ -41,6 +94,7 @@ public final class KafkaSettings {
     p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.max(deliveryTimeoutMs, requestTimeout + 10L));
     // send() blocks the caller while metadata is missing (broker down): bound that by the same budget.
     p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, deliveryTimeoutMs);
+    p.putAll(identityFor(bootstrap).clientProperties());
     return p;
   }
 
@@ -58,6 +112,7 @@ public final class KafkaSettings {
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     // Never see records of aborted transactions.
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.putAll(identityFor(bootstrap).clientProperties());
     return p;
   }
 
@@ -71,6 +126,7 @@ public final class KafkaSettings {
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.putAll(identityFor(bootstrap).clientProperties());
     return p;
   }
 
@@ -81,6 +137,7 @@ public final class KafkaSettings {
     // Fail start-up within seconds when the bus is unreachable, instead of the 60 s default.
     p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
     p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+    p.putAll(identityFor(bootstrap).clientProperties());
     return p;
   }
 }

@@ -26,6 +26,8 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.virtflow.platform.metrics.Metrics;
+
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -134,6 +136,8 @@ public final class OrderedCommitConsumer<T> implements AutoCloseable {
   }
 
   private void run() {
+    // The consumer's meters (lag included) show on /metrics while this thread polls.
+    AutoCloseable meters = Metrics.process().bind(consumer);
     long backoffMs = 100;
     try {
       consumer.subscribe(topics, new Rebalance());
@@ -167,6 +171,7 @@ public final class OrderedCommitConsumer<T> implements AutoCloseable {
       LOG.error("{}: consumer stopped: {}", name, e.toString(), e);
       assigned.completeExceptionally(e);
     } finally {
+      Metrics.unbind(meters);
       try {
         consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
       } catch (RuntimeException e) {

@@ -9,6 +9,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.virtflow.platform.metrics.Metrics;
 
 /**
  * Sends records and answers with a Vert.x {@link Future} completed on the caller's context once Kafka
@@ -16,9 +17,12 @@ import io.vertx.core.Vertx;
  */
 public final class Publisher implements AutoCloseable {
   private final Producer<String, byte[]> producer;
+  private final AutoCloseable meters;
 
+  /** Publishes with {@code producer}, whose meters show on the process's /metrics until {@link #close()}. */
   public Publisher(Producer<String, byte[]> producer) {
     this.producer = producer;
+    this.meters = Metrics.process().bind(producer);
   }
 
   public Future<RecordMetadata> send(String topic, String key, byte[] value) {
@@ -50,6 +54,7 @@ public final class Publisher implements AutoCloseable {
 
   @Override
   public void close() {
+    Metrics.unbind(meters);
     producer.close(java.time.Duration.ofSeconds(5));
   }
 }

@@ -21,6 +21,8 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.virtflow.platform.metrics.Metrics;
+
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 
@@ -106,6 +108,8 @@ public final class TopicReader implements AutoCloseable {
   }
 
   private void run() {
+    // The consumer's meters (lag included) show on /metrics while this thread polls.
+    AutoCloseable meters = Metrics.process().bind(consumer);
     try {
       List<TopicPartition> partitions = partitions();
       consumer.assign(partitions);
@@ -171,6 +175,7 @@ public final class TopicReader implements AutoCloseable {
         positioned.completeExceptionally(e);
       }
     } finally {
+      Metrics.unbind(meters);
       try {
         consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(2)));
       } catch (RuntimeException e) {
