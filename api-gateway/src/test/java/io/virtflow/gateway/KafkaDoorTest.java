@@ -79,7 +79,7 @@ class KafkaDoorTest {
 
   private static CommandRequest request(String domain, Object payload) {
     return CommandRequest.newBuilder().setCommandId(UUID.randomUUID().toString()).setDomain(domain)
-        .setIssuedAt(Instant.now()).setPayload(payload).build();
+        .setIssuedAt(Instant.now()).setPayload(payload).setToken(TestKeys.ADMIN).build();
   }
 
   private static Define define(String name) {
@@ -149,7 +149,9 @@ class KafkaDoorTest {
 
     // Published back to back, with the name as key: the start finds the define pending, as over HTTP.
     CommandRequest kafkaDefine = defineRequest("twin-kafka", "h1");
-    kafkaDefine.setPrincipal("svc-ops");
+    // The principal is the token's subject; CommandRequest.principal is not believed.
+    kafkaDefine.setToken(TestKeys.token("svc-ops", io.virtflow.gateway.domain.Role.ADMIN, TestKeys.PROJECT));
+    kafkaDefine.setPrincipal("someone-else");
     CommandRequest kafkaStart = request("twin-kafka", Start.newBuilder().setPaused(false).build());
     send("twin-kafka", kafkaDefine);
     send("twin-kafka", kafkaStart);
@@ -177,7 +179,8 @@ class KafkaDoorTest {
     assertThat(Duration.between(kdc.getIssuedAt(), kdc.getDeadline()))
         .isEqualTo(Duration.between(hdc.getIssuedAt(), hdc.getDeadline()));
     assertThat(kdc.getPrincipal()).isEqualTo("svc-ops");
-    assertThat(ksc.getPrincipal()).isEqualTo("anonymous");
+    assertThat(ksc.getPrincipal()).isEqualTo("admin");
+    assertThat(kdc.getProject()).isEqualTo(ksc.getProject()).isEqualTo(TestKeys.PROJECT);
     List<String> order = forwarded().stream().map(Command::getCommandId)
         .filter(id -> id.equals(kafkaDefine.getCommandId()) || id.equals(kafkaStart.getCommandId())).toList();
     assertThat(order).containsExactly(kafkaDefine.getCommandId(), kafkaStart.getCommandId());
@@ -206,7 +209,7 @@ class KafkaDoorTest {
     assertThat(s.getCode().name()).isEqualTo(http.json().getString("code")).isEqualTo("INVALID_ARG");
     assertThat(s.getMessage()).isEqualTo(http.json().getString("detail")).startsWith("name: ");
     assertThat(s.getOperation()).isEqualTo("Define");
-    assertThat(s.getPrincipal()).isEqualTo("anonymous");
+    assertThat(s.getPrincipal()).isEqualTo("admin");
     assertThat(forwarded()).noneMatch(c -> c.getCommandId().equals(r.getCommandId()));
   }
 
