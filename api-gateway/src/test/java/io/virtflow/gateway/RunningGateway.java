@@ -113,8 +113,8 @@ final class RunningGateway implements AutoCloseable {
         .thenApply(r -> new Answer(r.statusCode(), r));
   }
 
-  CompletableFuture<Answer> getAsync(String path) {
-    return http.sendAsync(builder(path).GET().build(),
+  CompletableFuture<Answer> getAsync(String path, String... headers) {
+    return http.sendAsync(builder(path, headers).GET().build(),
         HttpResponse.BodyHandlers.ofString()).thenApply(r -> new Answer(r.statusCode(), r));
   }
 
