@@ -83,6 +83,9 @@ final class GatewayVerticle extends VerticleBase {
       return failure == null ? Health.Check.up("last write acknowledged")
           : Health.Check.down("last write failed: " + failure);
     });
+    // Informational: audit failures are counted and logged, never a reason to refuse traffic.
+    health.register("audit", () -> audit == null ? Health.Check.up("starting")
+        : Health.Check.up(audit.written() + " written, " + audit.failed() + " failed, " + audit.dropped() + " dropped"));
     if (config.routerEnabled()) {
       health.register("router", () -> router == null ? Health.Check.down("starting") : router.check());
     }
