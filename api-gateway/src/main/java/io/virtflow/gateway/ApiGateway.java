@@ -53,6 +53,11 @@ public final class ApiGateway implements ServiceRunner.Stoppable {
     return verticle.router();
   }
 
+  /** The audit writer (counts of records written, failed, dropped). */
+  io.virtflow.gateway.kafka.KafkaAuditLog audit() {
+    return verticle.audit();
+  }
+
   /** Event-stream clients connected now. */
   int openEventStreams() {
     return verticle.openEventStreams();

@@ -1,10 +1,15 @@
 package io.virtflow.gateway;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import io.virtflow.gateway.auth.KeyFiles;
+import io.virtflow.gateway.auth.TokenVerifier;
 import io.virtflow.platform.config.BusConfig;
 import io.virtflow.platform.config.Settings;
 
@@ -25,11 +30,19 @@ import io.virtflow.platform.config.Settings;
  * @param routerMaxInFlight the most {@code virtflow.commands} records read and not yet done at once
  * @param eventMaxStall how long an SSE client may leave its connection's write queue full before it is
  *     told it is too slow (a last {@code overflow} event naming where to resume) and disconnected
+ * @param jwtPublicKeyPem the key that signs every token (EC P-256 SPKI, PEM): required, the gateway does not
+ *     run without authentication
+ * @param jwtIssuer the {@code iss} every token must carry
+ * @param jwtAudience the {@code aud} every token must include
+ * @param rateLimitPerSec requests one principal may make per second over HTTP; beyond, 429
+ * @param requestTimeout how long an HTTP request may take before a 503 {@code TIMEOUT} (event streams and
+ *     long polls have their own bound)
  */
 public record GatewayConfig(BusConfig bus, String httpHost, int httpPort, Duration hostDownAfter,
     Duration commandDeadline, Duration sendTimeout, long maxBodyBytes, Duration maxWait, int maxEventStreams,
     Duration eventHeartbeat, int maxTrackedCommands, boolean routerEnabled, int routerMaxInFlight,
-    Duration eventMaxStall) {
+    Duration eventMaxStall, String jwtPublicKeyPem, String jwtIssuer, String jwtAudience, int rateLimitPerSec,
+    Duration requestTimeout) {
 
   public static final String HTTP_HOST = "VIRTFLOW_HTTP_HOST";
   public static final String HTTP_PORT = "VIRTFLOW_HTTP_PORT";
@@ -44,6 +57,12 @@ public record GatewayConfig(BusConfig bus, String httpHost, int httpPort, Durati
   public static final String ROUTER_ENABLED = "VIRTFLOW_ROUTER_ENABLED";
   public static final String ROUTER_MAX_IN_FLIGHT = "VIRTFLOW_ROUTER_MAX_IN_FLIGHT";
   public static final String EVENT_MAX_STALL_MS = "VIRTFLOW_EVENT_MAX_STALL_MS";
+  public static final String JWT_PUBLIC_KEY_FILE = "VIRTFLOW_JWT_PUBLIC_KEY_FILE";
+  public static final String JWT_PUBLIC_KEY = "VIRTFLOW_JWT_PUBLIC_KEY";
+  public static final String JWT_ISSUER = "VIRTFLOW_JWT_ISSUER";
+  public static final String JWT_AUDIENCE = "VIRTFLOW_JWT_AUDIENCE";
+  public static final String RATE_LIMIT_PER_SEC = "VIRTFLOW_RATE_LIMIT_PER_SEC";
+  public static final String REQUEST_TIMEOUT_MS = "VIRTFLOW_REQUEST_TIMEOUT_MS";
 
   private static final long HOUR_MS = 3_600_000L;
 
@@ -63,9 +82,50 @@ public record GatewayConfig(BusConfig bus, String httpHost, int httpPort, Durati
         s.integer(MAX_TRACKED_COMMANDS, 100_000, 100, 10_000_000),
         s.bool(ROUTER_ENABLED, true),
         s.integer(ROUTER_MAX_IN_FLIGHT, 1_000, 1, 100_000),
-        s.millis(EVENT_MAX_STALL_MS, 30_000, 100, HOUR_MS));
+        s.millis(EVENT_MAX_STALL_MS, 30_000, 100, HOUR_MS),
+        publicKey(s, env),
+        s.string(JWT_ISSUER, TokenVerifier.DEFAULT_ISSUER),
+        s.string(JWT_AUDIENCE, TokenVerifier.DEFAULT_AUDIENCE),
+        s.integer(RATE_LIMIT_PER_SEC, 200, 1, 1_000_000),
+        s.millis(REQUEST_TIMEOUT_MS, 30_000, 10, HOUR_MS));
     s.validate();
     return c.validate();
+  }
+
+  /**
+   * The token key, from a file or the variable itself; a missing or unreadable key is a problem: the
+   * gateway fails closed rather than run without authentication.
+   */
+  private static String publicKey(Settings s, Map<String, String> env) {
+    String file = env.get(JWT_PUBLIC_KEY_FILE);
+    String text = env.get(JWT_PUBLIC_KEY);
+    if (file != null && !file.isBlank() && text != null && !text.isBlank()) {
+      s.problem("set only one of " + JWT_PUBLIC_KEY_FILE + " and " + JWT_PUBLIC_KEY);
+      return null;
+    }
+    String pem = text;
+    String source = JWT_PUBLIC_KEY;
+    if (file != null && !file.isBlank()) {
+      source = JWT_PUBLIC_KEY_FILE + "=" + file;
+      try {
+        pem = Files.readString(Path.of(file));
+      } catch (IOException | RuntimeException e) {
+        s.problem(source + ": cannot read the key file (" + e.getMessage() + ")");
+        return null;
+      }
+    }
+    if (pem == null || pem.isBlank()) {
+      s.problem("no token key: set " + JWT_PUBLIC_KEY_FILE + " (a PEM file with the EC P-256 public key that signs "
+          + "the tokens) or " + JWT_PUBLIC_KEY + " (the PEM text); the gateway does not run without authentication");
+      return null;
+    }
+    try {
+      KeyFiles.readPublicKey(pem);
+    } catch (IllegalArgumentException e) {
+      s.problem(source + ": " + e.getMessage());
+      return null;
+    }
+    return pem;
   }
 
   /** Checks the rules between settings; returns this, or throws naming every problem. */
@@ -73,6 +133,9 @@ public record GatewayConfig(BusConfig bus, String httpHost, int httpPort, Durati
     List<String> problems = new ArrayList<>();
     if (httpHost.isBlank()) {
       problems.add(HTTP_HOST + " must not be blank");
+    }
+    if (jwtIssuer.isBlank() || jwtAudience.isBlank()) {
+      problems.add(JWT_ISSUER + " and " + JWT_AUDIENCE + " must not be blank");
     }
     if (sendTimeout.compareTo(commandDeadline) >= 0) {
       problems.add(KAFKA_SEND_TIMEOUT_MS + "=" + sendTimeout.toMillis() + " must be below " + COMMAND_DEADLINE_MS
@@ -90,6 +153,8 @@ public record GatewayConfig(BusConfig bus, String httpHost, int httpPort, Durati
         + "ms commandDeadline=" + commandDeadline.toMillis() + "ms sendTimeout=" + sendTimeout.toMillis()
         + "ms maxBody=" + maxBodyBytes + "B maxWait=" + maxWait.toMillis() + "ms maxEventStreams=" + maxEventStreams
         + " eventHeartbeat=" + eventHeartbeat.toMillis() + "ms maxTrackedCommands=" + maxTrackedCommands
-        + " router=" + (routerEnabled ? "on" : "off") + " routerMaxInFlight=" + routerMaxInFlight;
+        + " router=" + (routerEnabled ? "on" : "off") + " routerMaxInFlight=" + routerMaxInFlight
+        + " jwt=ES256 iss=" + jwtIssuer + " aud=" + jwtAudience + " rateLimit=" + rateLimitPerSec
+        + "/s requestTimeout=" + requestTimeout.toMillis() + "ms";
   }
 }

@@ -21,12 +21,14 @@ import org.slf4j.LoggerFactory;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
+import io.virtflow.gateway.auth.TokenVerifier;
 import io.virtflow.gateway.command.CommandService;
 import io.virtflow.gateway.command.GatewayState;
 import io.virtflow.gateway.http.HttpApi;
 import io.virtflow.gateway.http.RequestGate;
 import io.virtflow.gateway.kafka.CommandRouter;
 import io.virtflow.gateway.kafka.EventReaders;
+import io.virtflow.gateway.kafka.KafkaAuditLog;
 import io.virtflow.gateway.kafka.KafkaCommandSink;
 import io.virtflow.gateway.kafka.Projections;
 import io.virtflow.platform.health.Health;
@@ -60,6 +62,8 @@ final class GatewayVerticle extends VerticleBase {
   private volatile HttpApi api;
   private volatile HttpServer server;
   private volatile CommandRouter router;
+  private volatile KafkaAuditLog audit;
+  private TokenVerifier verifier;
   private long sweepTimer = -1;
 
   /** The Kafka clients, opened together on a worker. */
@@ -80,6 +84,9 @@ final class GatewayVerticle extends VerticleBase {
       return failure == null ? Health.Check.up("last write acknowledged")
           : Health.Check.down("last write failed: " + failure);
     });
+    // Informational: audit failures are counted and logged, never a reason to refuse traffic.
+    health.register("audit", () -> audit == null ? Health.Check.up("starting")
+        : Health.Check.up(audit.written() + " written, " + audit.failed() + " failed, " + audit.dropped() + " dropped"));
     if (config.routerEnabled()) {
       health.register("router", () -> router == null ? Health.Check.down("starting") : router.check());
     }
@@ -90,9 +97,11 @@ final class GatewayVerticle extends VerticleBase {
     LOG.info("api-gateway starting: {}", config);
     blocking = new Blocking(vertx, "virtflow-gateway-blocking", 4);
     GatewayState state = new GatewayState(clock, config.hostDownAfter(), config.maxTrackedCommands());
+    verifier = new TokenVerifier(vertx, config.jwtPublicKeyPem(), config.jwtIssuer(), config.jwtAudience());
     return blocking.run(this::openKafka)
         .compose(opened -> {
           clients = opened;
+          audit = new KafkaAuditLog(opened.producer(), config.bus().topics().audit());
           sink = new KafkaCommandSink(vertx, context, opened.producer(), opened.admin(),
               new TopicAdmin(config.bus()), config.bus().topics(), blocking);
           Iterator<Consumer<String, byte[]>> readers = opened.readers().iterator();
@@ -107,8 +116,8 @@ final class GatewayVerticle extends VerticleBase {
         .compose(service -> {
           api = new HttpApi(new HttpApi.Parts(vertx, context, state, service,
               new EventReaders(config.bus().bootstrap(), config.bus().topics().vmEvents(), blocking), health,
-              config.maxBodyBytes(), config.maxWait(), config.maxEventStreams(), config.eventHeartbeat(),
-              config.eventMaxStall()));
+              config.maxBodyBytes(), config.maxWait(), config.maxEventStreams(), config.eventHeartbeat(), verifier, audit,
+              config.rateLimitPerSec(), config.requestTimeout(), config.eventMaxStall()));
           return vertx.createHttpServer().requestHandler(new RequestGate(api.router())).listen(config.httpPort(), config.httpHost());
         })
         .<Void>compose(s -> {
@@ -129,7 +138,7 @@ final class GatewayVerticle extends VerticleBase {
     }
     router = new CommandRouter(config.bus().topics().commands(), clients.routerConsumer(), context, service,
         new DeadLetters(new Publisher(clients.producer()), config.bus().topics().dlq(), routerGroup()),
-        config.routerMaxInFlight());
+        config.routerMaxInFlight(), verifier, audit, clock);
     return router.start();
   }
 
@@ -153,6 +162,10 @@ final class GatewayVerticle extends VerticleBase {
 
   CommandRouter router() {
     return router;
+  }
+
+  KafkaAuditLog audit() {
+    return audit;
   }
 
   int openEventStreams() {
@@ -242,7 +255,11 @@ final class GatewayVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     clients = null;
+    KafkaAuditLog a = audit;
     return blocking.run(() -> {
+      if (a != null) {
+        a.close();
+      }
       // The producer flushes what it holds (ACCEPTED statuses) before it goes.
       c.producer().close(java.time.Duration.ofSeconds(5));
       c.admin().close(java.time.Duration.ofSeconds(2));

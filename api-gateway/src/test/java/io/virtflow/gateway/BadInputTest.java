@@ -291,7 +291,7 @@ class BadInputTest {
 
   private static RunningGateway.Answer send(String method, String path, String body) throws Exception {
     var r = gw.client().send(java.net.http.HttpRequest.newBuilder(gw.base.resolve(path))
-        .method(method, java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+        .header("Authorization", RunningGateway.bearer(TestKeys.ADMIN)).method(method, java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
         java.net.http.HttpResponse.BodyHandlers.ofString());
     return new RunningGateway.Answer(r.statusCode(), r);
   }
@@ -317,7 +317,7 @@ class BadInputTest {
     RunningGateway.Answer a;
     try {
       var r = gw.client().send(java.net.http.HttpRequest.newBuilder(gw.base.resolve("/v1/events"))
-          .header("Last-Event-ID", "p0-oX").build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+          .header("Last-Event-ID", "p0-oX").header("Authorization", RunningGateway.bearer(TestKeys.ADMIN)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
       a = new RunningGateway.Answer(r.statusCode(), r);
     } catch (Exception e) {
       throw new IllegalStateException(e);

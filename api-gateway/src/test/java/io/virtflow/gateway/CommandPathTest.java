@@ -91,7 +91,9 @@ class CommandPathTest {
     Command c = Codecs.COMMAND.decode(rec.value());
     assertThat(c.getDomainId()).isEqualTo(domainId);
     assertThat(c.getHostId()).isEqualTo("h1");
-    assertThat(c.getPrincipal()).isEqualTo("anonymous");
+    // The token's subject and the define's project travel with the command.
+    assertThat(c.getPrincipal()).isEqualTo("admin");
+    assertThat(c.getProject()).isEqualTo(TestKeys.PROJECT);
     assertThat(Duration.between(c.getIssuedAt(), c.getDeadline())).isEqualTo(Duration.ofMinutes(5));
     Define d = (Define) c.getPayload();
     assertThat(d.getName()).isEqualTo("web-1");

@@ -14,7 +14,7 @@ class GatewayConfigTest {
 
   @Test
   void defaults() {
-    GatewayConfig c = GatewayConfig.from(Map.of());
+    GatewayConfig c = GatewayConfig.from(Map.of(GatewayConfig.JWT_PUBLIC_KEY, TestKeys.PUBLIC_PEM));
     assertThat(c.httpHost()).isEqualTo("0.0.0.0");
     assertThat(c.httpPort()).isEqualTo(8080);
     assertThat(c.hostDownAfter()).isEqualTo(Duration.ofSeconds(10));
@@ -36,7 +36,10 @@ class GatewayConfigTest {
         Map.entry("VIRTFLOW_KAFKA_SEND_TIMEOUT_MS", "2000"), Map.entry("VIRTFLOW_MAX_BODY_BYTES", "4096"),
         Map.entry("VIRTFLOW_MAX_WAIT_MS", "1000"), Map.entry("VIRTFLOW_MAX_EVENT_STREAMS", "3"),
         Map.entry("VIRTFLOW_EVENT_HEARTBEAT_MS", "300"), Map.entry("VIRTFLOW_MAX_TRACKED_COMMANDS", "500"),
-        Map.entry("VIRTFLOW_KAFKA_BOOTSTRAP", "kafka:9092"), Map.entry("VIRTFLOW_TOPIC_NAMESPACE", "ns")));
+        Map.entry("VIRTFLOW_KAFKA_BOOTSTRAP", "kafka:9092"), Map.entry("VIRTFLOW_TOPIC_NAMESPACE", "ns"),
+        Map.entry("VIRTFLOW_JWT_PUBLIC_KEY", TestKeys.PUBLIC_PEM), Map.entry("VIRTFLOW_JWT_ISSUER", "iss1"),
+        Map.entry("VIRTFLOW_JWT_AUDIENCE", "aud1"), Map.entry("VIRTFLOW_RATE_LIMIT_PER_SEC", "7"),
+        Map.entry("VIRTFLOW_REQUEST_TIMEOUT_MS", "1234")));
     assertThat(c.httpHost()).isEqualTo("127.0.0.1");
     assertThat(c.httpPort()).isZero();
     assertThat(c.hostDownAfter()).isEqualTo(Duration.ofMillis(1500));
@@ -48,7 +51,11 @@ class GatewayConfigTest {
     assertThat(c.eventHeartbeat()).isEqualTo(Duration.ofMillis(300));
     assertThat(c.maxTrackedCommands()).isEqualTo(500);
     assertThat(c.bus().bootstrap()).isEqualTo("kafka:9092");
-    assertThat(c.toString()).contains("ns").contains("127.0.0.1:0");
+    assertThat(c.jwtIssuer()).isEqualTo("iss1");
+    assertThat(c.jwtAudience()).isEqualTo("aud1");
+    assertThat(c.rateLimitPerSec()).isEqualTo(7);
+    assertThat(c.requestTimeout()).isEqualTo(Duration.ofMillis(1234));
+    assertThat(c.toString()).contains("ns").contains("127.0.0.1:0").doesNotContain("BEGIN");
   }
 
   @Test
@@ -64,7 +71,36 @@ class GatewayConfigTest {
   @Test
   void theSendTimeoutMustBeShorterThanTheDeadline() {
     assertThatThrownBy(() -> GatewayConfig.from(Map.of("VIRTFLOW_COMMAND_DEADLINE_MS", "5000",
-        "VIRTFLOW_KAFKA_SEND_TIMEOUT_MS", "5000")))
+        "VIRTFLOW_KAFKA_SEND_TIMEOUT_MS", "5000", GatewayConfig.JWT_PUBLIC_KEY, TestKeys.PUBLIC_PEM)))
         .isInstanceOf(Settings.ConfigException.class).hasMessageContaining("must be below");
+  }
+
+  @Test
+  void withoutATokenKeyTheGatewayRefusesToStart() {
+    assertThatThrownBy(() -> GatewayConfig.from(Map.of()))
+        .isInstanceOf(Settings.ConfigException.class)
+        .hasMessageContaining("VIRTFLOW_JWT_PUBLIC_KEY_FILE")
+        .hasMessageContaining("does not run without authentication");
+  }
+
+  @Test
+  void aKeyFileIsRead(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path file = dir.resolve("pub.pem");
+    java.nio.file.Files.writeString(file, TestKeys.PUBLIC_PEM);
+    assertThat(GatewayConfig.from(Map.of(GatewayConfig.JWT_PUBLIC_KEY_FILE, file.toString())).jwtPublicKeyPem())
+        .isEqualTo(TestKeys.PUBLIC_PEM);
+  }
+
+  @Test
+  void aMissingUnreadableOrWrongKeyIsNamed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    assertThatThrownBy(() -> GatewayConfig.from(Map.of(GatewayConfig.JWT_PUBLIC_KEY_FILE,
+        dir.resolve("none.pem").toString()))).isInstanceOf(Settings.ConfigException.class)
+        .hasMessageContaining("cannot read the key file");
+    assertThatThrownBy(() -> GatewayConfig.from(Map.of(GatewayConfig.JWT_PUBLIC_KEY, "-----BEGIN PUBLIC KEY-----\nAAAA\n"
+        + "-----END PUBLIC KEY-----\n"))).isInstanceOf(Settings.ConfigException.class)
+        .hasMessageContaining("not an EC public key");
+    assertThatThrownBy(() -> GatewayConfig.from(Map.of(GatewayConfig.JWT_PUBLIC_KEY, TestKeys.PUBLIC_PEM,
+        GatewayConfig.JWT_PUBLIC_KEY_FILE, "/x.pem"))).isInstanceOf(Settings.ConfigException.class)
+        .hasMessageContaining("only one");
   }
 }

@@ -101,7 +101,8 @@ class HttpFuzzTest {
   private static String raw(String requestLine) throws Exception {
     try (java.net.Socket s = new java.net.Socket(gw.base.getHost(), gw.base.getPort())) {
       s.setSoTimeout(10_000);
-      s.getOutputStream().write((requestLine + " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+      s.getOutputStream().write((requestLine + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TestKeys.ADMIN
+          + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
           .getBytes(StandardCharsets.ISO_8859_1));
       return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     }

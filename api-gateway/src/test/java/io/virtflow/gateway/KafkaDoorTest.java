@@ -79,7 +79,7 @@ class KafkaDoorTest {
 
   private static CommandRequest request(String domain, Object payload) {
     return CommandRequest.newBuilder().setCommandId(UUID.randomUUID().toString()).setDomain(domain)
-        .setIssuedAt(Instant.now()).setPayload(payload).build();
+        .setIssuedAt(Instant.now()).setPayload(payload).setToken(TestKeys.ADMIN).build();
   }
 
   private static Define define(String name) {
@@ -149,7 +149,9 @@ class KafkaDoorTest {
 
     // Published back to back, with the name as key: the start finds the define pending, as over HTTP.
     CommandRequest kafkaDefine = defineRequest("twin-kafka", "h1");
-    kafkaDefine.setPrincipal("svc-ops");
+    // The principal is the token's subject; CommandRequest.principal is not believed.
+    kafkaDefine.setToken(TestKeys.token("svc-ops", io.virtflow.gateway.domain.Role.ADMIN, TestKeys.PROJECT));
+    kafkaDefine.setPrincipal("someone-else");
     CommandRequest kafkaStart = request("twin-kafka", Start.newBuilder().setPaused(false).build());
     send("twin-kafka", kafkaDefine);
     send("twin-kafka", kafkaStart);
@@ -177,7 +179,8 @@ class KafkaDoorTest {
     assertThat(Duration.between(kdc.getIssuedAt(), kdc.getDeadline()))
         .isEqualTo(Duration.between(hdc.getIssuedAt(), hdc.getDeadline()));
     assertThat(kdc.getPrincipal()).isEqualTo("svc-ops");
-    assertThat(ksc.getPrincipal()).isEqualTo("anonymous");
+    assertThat(ksc.getPrincipal()).isEqualTo("admin");
+    assertThat(kdc.getProject()).isEqualTo(ksc.getProject()).isEqualTo(TestKeys.PROJECT);
     List<String> order = forwarded().stream().map(Command::getCommandId)
         .filter(id -> id.equals(kafkaDefine.getCommandId()) || id.equals(kafkaStart.getCommandId())).toList();
     assertThat(order).containsExactly(kafkaDefine.getCommandId(), kafkaStart.getCommandId());
@@ -186,6 +189,64 @@ class KafkaDoorTest {
         .findFirst().orElseThrow();
     assertThat(startRecord.key()).isEqualTo(kd.getString("domainId"));
     assertThat(statusesOf(kafkaDefine.getCommandId())).extracting(CommandStatus::getPrincipal).containsOnly("svc-ops");
+  }
+
+  @Test
+  void theTokenOfARequestIsCheckedAsHttpsAuthorizationHeader() {
+    // An operator of project blue defines a domain over Kafka; the start of it is theirs to send.
+    String blue = TestKeys.token("kd-blue", io.virtflow.gateway.domain.Role.OPERATOR, "blue");
+    CommandRequest define = request(null, define("kd-blue-1"));
+    define.setToken(blue);
+    send(null, define);
+    assertThat(ended(define.getCommandId()).getString("status")).isIn("ACCEPTED", "RUNNING", "SUCCEEDED");
+
+    CommandRequest none = request("kd-blue-1", Start.newBuilder().setPaused(false).build());
+    none.setToken(null);
+    none.setPrincipal("kd-blue");
+    CommandRequest forged = request("kd-blue-1", Start.newBuilder().setPaused(false).build());
+    forged.setToken(TestKeys.foreignMinter().mint("kd-blue", io.virtflow.gateway.domain.Role.ADMIN,
+        List.of("blue"), Duration.ofHours(1)));
+    CommandRequest viewer = request("kd-blue-1", Start.newBuilder().setPaused(false).build());
+    viewer.setToken(TestKeys.token("kd-viewer", io.virtflow.gateway.domain.Role.VIEWER, "blue"));
+    CommandRequest green = request("kd-blue-1", Start.newBuilder().setPaused(false).build());
+    green.setToken(TestKeys.token("kd-green", io.virtflow.gateway.domain.Role.OPERATOR, "green"));
+    for (CommandRequest r : List.of(none, forged, viewer, green)) {
+      send("kd-blue-1", r);
+    }
+    JsonObject noneDoc = rejected(none.getCommandId());
+    assertThat(noneDoc.getString("code")).isEqualTo("AUTH_FAILED");
+    assertThat(rejected(forged.getCommandId()).getString("code")).isEqualTo("AUTH_FAILED");
+    assertThat(rejected(viewer.getCommandId()).getString("code")).isEqualTo("ACCESS_DENIED");
+    JsonObject greenDoc = rejected(green.getCommandId());
+    assertThat(greenDoc.getString("code")).isEqualTo("NO_DOMAIN");
+    assertThat(greenDoc.getString("message")).isEqualTo("no domain with id or name 'kd-blue-1'");
+    // The request's own principal field is not believed: without a token it is anonymous.
+    assertThat(statusesOf(none.getCommandId())).extracting(CommandStatus::getPrincipal).containsOnly("anonymous");
+    assertThat(forwarded()).extracting(Command::getCommandId)
+        .doesNotContain(none.getCommandId(), forged.getCommandId(), viewer.getCommandId(), green.getCommandId());
+
+    // Each is audited, door KAFKA.
+    await().atMost(Duration.ofSeconds(15)).until(() -> audited(List.of(define.getCommandId(), none.getCommandId(),
+        forged.getCommandId(), viewer.getCommandId(), green.getCommandId())).size() == 5);
+    Map<String, io.virtflow.schema.AuditRecord> audit = audited(List.of(define.getCommandId(), none.getCommandId(),
+        forged.getCommandId(), viewer.getCommandId(), green.getCommandId()));
+    assertThat(audit.values()).allMatch(r -> r.getDoor().equals("KAFKA") && r.getRemote().startsWith(
+        bus.topics().commands() + "-"));
+    assertThat(audit.get(define.getCommandId()).getOutcome()).isEqualTo("ACCEPTED");
+    assertThat(audit.get(define.getCommandId()).getPrincipal()).isEqualTo("kd-blue");
+    assertThat(audit.get(define.getCommandId()).getAction()).isEqualTo("DEFINE");
+    assertThat(audit.get(none.getCommandId()).getOutcome()).isEqualTo("UNAUTHENTICATED");
+    assertThat(audit.get(none.getCommandId()).getPrincipal()).isEqualTo("anonymous");
+    assertThat(audit.get(viewer.getCommandId()).getOutcome()).isEqualTo("FORBIDDEN");
+    assertThat(audit.get(green.getCommandId()).getOutcome()).isEqualTo("NOT_FOUND");
+    assertThat(audit.get(green.getCommandId()).getAction()).isEqualTo("START");
+  }
+
+  private static Map<String, io.virtflow.schema.AuditRecord> audited(List<String> commandIds) {
+    return TopicProbe.readAll(bus.bootstrap(), bus.topics().audit()).stream()
+        .map(r -> Codecs.AUDIT_RECORD.decode(r.value()))
+        .filter(r -> r.getCommandId() != null && commandIds.contains(r.getCommandId()))
+        .collect(Collectors.toMap(io.virtflow.schema.AuditRecord::getCommandId, r -> r, (a, b) -> a));
   }
 
   @Test
@@ -206,7 +267,7 @@ class KafkaDoorTest {
     assertThat(s.getCode().name()).isEqualTo(http.json().getString("code")).isEqualTo("INVALID_ARG");
     assertThat(s.getMessage()).isEqualTo(http.json().getString("detail")).startsWith("name: ");
     assertThat(s.getOperation()).isEqualTo("Define");
-    assertThat(s.getPrincipal()).isEqualTo("anonymous");
+    assertThat(s.getPrincipal()).isEqualTo("admin");
     assertThat(forwarded()).noneMatch(c -> c.getCommandId().equals(r.getCommandId()));
   }
 

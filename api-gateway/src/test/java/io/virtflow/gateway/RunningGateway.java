@@ -20,7 +20,8 @@ import io.virtflow.platform.config.BusConfig;
 
 /**
  * TEST FIXTURE — one gateway on its own Vert.x, started on a free port against a test bus, with a small
- * HTTP client (java.net.http, HTTP/1.1).
+ * HTTP client (java.net.http, HTTP/1.1) that sends {@link TestKeys#ADMIN} as its bearer token unless a
+ * request names its own {@code Authorization} header (an empty value: no header at all).
  */
 final class RunningGateway implements AutoCloseable {
   final Vertx vertx;
@@ -67,6 +68,7 @@ final class RunningGateway implements AutoCloseable {
     env.put(BusConfig.REPLICATION, "1");
     env.put(GatewayConfig.HTTP_HOST, "127.0.0.1");
     env.put(GatewayConfig.HTTP_PORT, "0");
+    env.put(GatewayConfig.JWT_PUBLIC_KEY, TestKeys.PUBLIC_PEM);
     env.putAll(overrides);
     return env;
   }
@@ -87,8 +89,13 @@ final class RunningGateway implements AutoCloseable {
     }
   }
 
-  Answer get(String path) {
-    return send(HttpRequest.newBuilder(base.resolve(path)).GET());
+  Answer get(String path, String... headers) {
+    return send(builder(path, headers).GET());
+  }
+
+  /** The default token's header, for requests built by hand. */
+  static String bearer(String token) {
+    return "Bearer " + token;
   }
 
   Answer post(String path, String body, String... headers) {
@@ -106,8 +113,8 @@ final class RunningGateway implements AutoCloseable {
         .thenApply(r -> new Answer(r.statusCode(), r));
   }
 
-  CompletableFuture<Answer> getAsync(String path) {
-    return http.sendAsync(HttpRequest.newBuilder(base.resolve(path)).GET().build(),
+  CompletableFuture<Answer> getAsync(String path, String... headers) {
+    return http.sendAsync(builder(path, headers).GET().build(),
         HttpResponse.BodyHandlers.ofString()).thenApply(r -> new Answer(r.statusCode(), r));
   }
 
@@ -117,8 +124,18 @@ final class RunningGateway implements AutoCloseable {
 
   private HttpRequest.Builder builder(String path, String... headers) {
     HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30));
+    boolean ownAuth = false;
     for (int i = 0; i + 1 < headers.length; i += 2) {
+      if (headers[i].equalsIgnoreCase("Authorization")) {
+        ownAuth = true;
+        if (headers[i + 1] == null || headers[i + 1].isEmpty()) {
+          continue;
+        }
+      }
       b.header(headers[i], headers[i + 1]);
+    }
+    if (!ownAuth) {
+      b.header("Authorization", bearer(TestKeys.ADMIN));
     }
     return b;
   }

@@ -120,7 +120,7 @@ class SnapshotApiTest {
     assertThat(rec.key()).isEqualTo(id);
     SnapshotRequest r = Codecs.SNAPSHOT_REQUEST.decode(rec.value());
     assertThat(r.getDomainId()).isEqualTo(id);
-    assertThat(r.getPrincipal()).isEqualTo("anonymous");
+    assertThat(r.getPrincipal()).isEqualTo("admin");
     assertThat(r.getRequestHash()).hasSize(64);
     assertThat(Duration.between(r.getIssuedAt(), r.getDeadline())).isEqualTo(Duration.ofMinutes(5));
     CreateSnapshot c = (CreateSnapshot) r.getPayload();

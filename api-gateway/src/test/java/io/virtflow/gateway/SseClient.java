@@ -52,7 +52,15 @@ final class SseClient implements AutoCloseable {
 
   /** Connects; returns once the response head arrived (the gateway sends it once its reader is positioned). */
   static SseClient open(RunningGateway gw, String pathAndQuery, String lastEventId, boolean paused) {
+    return open(gw, pathAndQuery, lastEventId, paused, TestKeys.ADMIN);
+  }
+
+  /** With {@code token} as the bearer token (null: none). */
+  static SseClient open(RunningGateway gw, String pathAndQuery, String lastEventId, boolean paused, String token) {
     HttpRequest.Builder b = HttpRequest.newBuilder(gw.base.resolve(pathAndQuery)).header("Accept", "text/event-stream");
+    if (token != null) {
+      b.header("Authorization", RunningGateway.bearer(token));
+    }
     if (lastEventId != null) {
       b.header("Last-Event-ID", lastEventId);
     }

@@ -21,7 +21,8 @@ class StartupFailureTest {
     Vertx vertx = Vertx.vertx();
     try {
       GatewayConfig config = GatewayConfig.from(Map.of(BusConfig.BOOTSTRAP, "no-such-host.invalid:9092",
-          GatewayConfig.HTTP_PORT, "0", GatewayConfig.HTTP_HOST, "127.0.0.1"));
+          GatewayConfig.HTTP_PORT, "0", GatewayConfig.HTTP_HOST, "127.0.0.1", GatewayConfig.JWT_PUBLIC_KEY,
+          TestKeys.PUBLIC_PEM));
       long t0 = System.nanoTime();
       assertThatThrownBy(() -> ApiGateway.start(vertx, config, Clock.systemUTC(), UUID::randomUUID)
           .await(30, TimeUnit.SECONDS)).hasMessageContaining("bootstrap");

@@ -195,7 +195,12 @@ final class TestAgent implements AutoCloseable {
 
   /** Publishes a domain's full state, as an agent does after every change. */
   void state(String domainId, String name, DomainStateCode state, long version) {
-    DomainState s = DomainState.newBuilder().setDomainId(domainId).setName(name).setHostId(hostId).setState(state)
+    state(domainId, name, state, version, null);
+  }
+
+  /** A state that names the domain's project, as an agent that copies {@code Command.project} publishes it. */
+  void state(String domainId, String name, DomainStateCode state, long version, String project) {
+    DomainState s = DomainState.newBuilder().setProject(project).setDomainId(domainId).setName(name).setHostId(hostId).setState(state)
         .setReason(state == DomainStateCode.RUNNING ? StateReason.BOOTED : StateReason.UNKNOWN).setVcpus(2)
         .setMemoryMiB(1024).setDisks(List.of(io.virtflow.schema.Disk.newBuilder().setTarget("vda").setSizeGiB(10)
             .setFormat("qcow2").setPath("/pool/" + name + "-vda.qcow2").build()))

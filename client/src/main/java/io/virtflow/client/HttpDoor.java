@@ -55,30 +55,37 @@ final class HttpDoor {
   CompletableFuture<CommandOutcome> submit(CommandRequest request, Duration wait) {
     long deadline = System.nanoTime() + wait.toNanos();
     HttpRequest call;
+    String token = request.getToken();
     try {
-      call = translate(request).header("Idempotency-Key", request.getCommandId())
-          .timeout(Duration.ofSeconds(30)).build();
+      HttpRequest.Builder b = translate(request).header("Idempotency-Key", request.getCommandId())
+          .timeout(Duration.ofSeconds(30));
+      call = authorized(b, token).build();
     } catch (IllegalArgumentException e) {
       return CompletableFuture.failedFuture(e);
     }
     return http.sendAsync(call, HttpResponse.BodyHandlers.ofString()).thenCompose(answer -> {
       if (answer.statusCode() == 202) {
         String commandId = string(Json.object(answer.body()), "commandId");
-        return poll(commandId, deadline);
+        return poll(commandId, deadline, token);
       }
       return CompletableFuture.completedFuture(refusal(request, call, answer));
     });
   }
 
-  private CompletableFuture<CommandOutcome> poll(String commandId, long deadline) {
+  /** The request's token as {@code Authorization: Bearer}; none when null. */
+  private static HttpRequest.Builder authorized(HttpRequest.Builder b, String token) {
+    return token == null ? b : b.header("Authorization", "Bearer " + token);
+  }
+
+  private CompletableFuture<CommandOutcome> poll(String commandId, long deadline, String token) {
     long remainingMs = (deadline - System.nanoTime()) / 1_000_000;
     if (remainingMs <= 0) {
       return CompletableFuture.failedFuture(new TimeoutException("command " + commandId
           + " did not reach a terminal status in time"));
     }
     long waitMs = Math.min(remainingMs, MAX_WAIT_MS);
-    HttpRequest get = HttpRequest.newBuilder(uri("/v1/commands/" + segment(commandId), Map.of("waitMs", Long.toString(waitMs))))
-        .timeout(Duration.ofMillis(waitMs + 15_000)).GET().build();
+    HttpRequest get = authorized(HttpRequest.newBuilder(uri("/v1/commands/" + segment(commandId),
+        Map.of("waitMs", Long.toString(waitMs)))), token).timeout(Duration.ofMillis(waitMs + 15_000)).GET().build();
     return http.sendAsync(get, HttpResponse.BodyHandlers.ofString()).thenCompose(answer -> {
       if (answer.statusCode() != 200) {
         return CompletableFuture.failedFuture(new VirtflowClientException("GET " + get.uri() + " answered "
@@ -87,7 +94,7 @@ final class HttpDoor {
       Map<String, Object> doc = Json.object(answer.body());
       CommandStatusCode status = CommandStatusCode.valueOf(string(doc, "status"));
       if (!CommandOutcome.isTerminal(status)) {
-        return poll(commandId, deadline);
+        return poll(commandId, deadline, token);
       }
       Object result = doc.get("result");
       return CompletableFuture.completedFuture(new CommandOutcome(string(doc, "commandId"), string(doc, "domainId"),

@@ -41,7 +41,7 @@ import io.virtflow.schema.Topics;
  *
  * <pre>{@code
  * try (VirtflowClient client = VirtflowClient.builder().kafka("broker:9092").gateway("http://gw:8080")
- *     .principal("billing").build()) {
+ *     .token(System.getenv("VIRTFLOW_TOKEN")).build()) {
  *   CommandOutcome o = client.submitOverKafka(Commands.start("web")).toCompletableFuture().join();
  * }
  * }</pre>
@@ -51,6 +51,7 @@ public final class VirtflowClient implements AutoCloseable {
   private final URI gateway;
   private final Topics topics;
   private final String principal;
+  private final String token;
   private final Duration commandTimeout;
   private final Map<String, Object> kafkaOverrides;
   private final HttpDoor httpDoor;
@@ -70,6 +71,7 @@ public final class VirtflowClient implements AutoCloseable {
     this.gateway = b.gateway;
     this.topics = new Topics(b.namespace);
     this.principal = b.principal;
+    this.token = b.token;
     this.commandTimeout = b.commandTimeout;
     this.kafkaOverrides = Map.copyOf(b.kafkaOverrides);
     this.httpDoor = gateway == null ? null
@@ -127,7 +129,7 @@ public final class VirtflowClient implements AutoCloseable {
    * long-polls {@code GET /v1/commands/{id}?waitMs=} until the status is terminal. A refusal (a
    * problem+json answer: 400, 404, 409, 413, 422, 503) completes as a {@code REJECTED} outcome with the
    * problem's {@code code} and {@code detail}; any other answer completes exceptionally with
-   * {@link VirtflowClientException}. The HTTP API has no principal yet and cannot carry
+   * {@link VirtflowClientException}. The HTTP API takes the principal from the token, and cannot carry
    * {@code Define.guestAgent=false} or disk paths: such a request completes with
    * {@link IllegalArgumentException}.
    */
@@ -151,11 +153,21 @@ public final class VirtflowClient implements AutoCloseable {
     return new EventPublisher(() -> consumer("events"), topics.vmEvents(), filter, from);
   }
 
+  /** The request with the client's principal and token, where it names none of its own. */
   private CommandRequest stamped(CommandRequest request) {
-    if (request.getPrincipal() != null || principal == null) {
+    boolean addPrincipal = request.getPrincipal() == null && principal != null;
+    boolean addToken = request.getToken() == null && token != null;
+    if (!addPrincipal && !addToken) {
       return request;
     }
-    return CommandRequest.newBuilder(request).setPrincipal(principal).build();
+    CommandRequest.Builder b = CommandRequest.newBuilder(request);
+    if (addPrincipal) {
+      b.setPrincipal(principal);
+    }
+    if (addToken) {
+      b.setToken(token);
+    }
+    return b.build();
   }
 
   private static String key(CommandRequest r) {
@@ -248,6 +260,7 @@ public final class VirtflowClient implements AutoCloseable {
     private URI gateway;
     private String namespace = "virtflow";
     private String principal;
+    private String token;
     private Duration commandTimeout = Duration.ofMinutes(5);
     private final Map<String, Object> kafkaOverrides = new HashMap<>();
 
@@ -272,9 +285,23 @@ public final class VirtflowClient implements AutoCloseable {
       return this;
     }
 
-    /** Who the commands are issued by, for requests that do not name one. */
+    /**
+     * A label for the commands, for requests that do not name one. The gateway does not believe it: the
+     * principal of a command is its token's subject ({@link #token}).
+     */
     public Builder principal(String principal) {
       this.principal = principal;
+      return this;
+    }
+
+    /**
+     * The bearer token (a JWT the deployment issued; the dev stack writes one to {@code <data-dir>/admin.token})
+     * sent with every request that carries none of its own: as {@code CommandRequest.token} over Kafka and as
+     * {@code Authorization: Bearer} over HTTP. Without a valid one, the gateway refuses every command
+     * ({@code AUTH_FAILED}).
+     */
+    public Builder token(String token) {
+      this.token = token;
       return this;
     }
 

@@ -76,14 +76,15 @@ final class TestStack implements BeforeAllCallback {
   static VirtflowClient client() {
     DevStack s = get();
     return VirtflowClient.builder().kafka(s.bootstrap()).gateway(s.httpUrl()).namespace(namespace())
-        .principal("client-test").commandTimeout(Duration.ofSeconds(30)).build();
+        .principal("client-test").token(s.adminToken()).commandTimeout(Duration.ofSeconds(30)).build();
   }
 
   /** The body of a GET on the gateway. */
   static String get(String path) {
     try {
       HttpResponse<String> r = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(URI.create(stack.httpUrl() + path)).timeout(Duration.ofSeconds(10)).build(),
+          HttpRequest.newBuilder(URI.create(stack.httpUrl() + path)).timeout(Duration.ofSeconds(10))
+              .header("Authorization", "Bearer " + stack.adminToken()).build(),
           HttpResponse.BodyHandlers.ofString());
       return r.body();
     } catch (IOException e) {

@@ -1,7 +1,10 @@
 package io.virtflow.devstack;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -17,6 +20,9 @@ import io.virtflow.agent.HostAgent;
 import io.virtflow.agent.HostAgentConfig;
 import io.virtflow.gateway.ApiGateway;
 import io.virtflow.gateway.GatewayConfig;
+import io.virtflow.gateway.auth.KeyFiles;
+import io.virtflow.gateway.auth.TokenMinter;
+import io.virtflow.gateway.domain.Role;
 import io.virtflow.platform.broker.EmbeddedKafka;
 import io.virtflow.platform.config.BusConfig;
 import io.virtflow.schema.AvroCodec;
@@ -30,6 +36,12 @@ import io.virtflow.snapshot.SnapshotServiceConfig;
  */
 public final class DevStack implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DevStack.class);
+  /** Admin tokens of the stacks running in this JVM, by HTTP URL: the same-JVM test helpers find them here. */
+  private static final Map<String, String> RUNNING = new java.util.concurrent.ConcurrentHashMap<>();
+  /** The admin token's subject and its project: defines that name no project land there. */
+  public static final String ADMIN = "admin";
+  public static final String DEFAULT_PROJECT = "default";
+  public static final Duration ADMIN_TOKEN_TTL = Duration.ofDays(7);
 
   /** What {@code virtflow up} was asked for. */
   public record Options(int hosts, int httpPort, int kafkaPort, Path dataDir, String bootstrap, String namespace,
@@ -51,6 +63,9 @@ public final class DevStack implements AutoCloseable {
   private ApiGateway gateway;
   private String warning;
   private String diskBackend;
+  private KeyPair keys;
+  private TokenMinter minter;
+  private String adminToken;
 
   private DevStack(Options options) {
     this.options = options;
@@ -63,6 +78,7 @@ public final class DevStack implements AutoCloseable {
     DevStack stack = new DevStack(options);
     try {
       stack.startAll();
+      RUNNING.put(stack.httpUrl(), stack.adminToken());
       return stack;
     } catch (RuntimeException | Error e) {
       // Kafka and Vert.x threads would keep the JVM alive: stop whatever started.
@@ -76,6 +92,14 @@ public final class DevStack implements AutoCloseable {
       Files.createDirectories(options.dataDir());
     } catch (java.io.IOException e) {
       throw new IllegalStateException("cannot create data dir " + options.dataDir() + ": " + e.getMessage(), e);
+    }
+    keys = loadKeys(options.dataDir());
+    minter = new TokenMinter(vertx, keys.getPrivate());
+    adminToken = minter.mint(ADMIN, Role.ADMIN, List.of(DEFAULT_PROJECT), ADMIN_TOKEN_TTL);
+    try {
+      KeyFiles.writeSecret(adminTokenFile(options.dataDir()), adminToken + "\n");
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write " + adminTokenFile(options.dataDir()) + ": " + e.getMessage(), e);
     }
     if (options.bootstrap() == null) {
       kafka = EmbeddedKafka.start(options.dataDir().resolve("kafka"), options.kafkaPort());
@@ -103,7 +127,67 @@ public final class DevStack implements AutoCloseable {
       agents.add(await(f));
     }
     gateway = await(ApiGateway.start(vertx, GatewayConfig.from(env(Map.of(
-        "VIRTFLOW_HTTP_PORT", Integer.toString(options.httpPort()))))));
+        "VIRTFLOW_HTTP_PORT", Integer.toString(options.httpPort()),
+        GatewayConfig.JWT_PUBLIC_KEY_FILE, keysDir(options.dataDir()).resolve(KeyFiles.PUBLIC_FILE).toString())))));
+  }
+
+  /** Where the token key pair lives: {@code <data-dir>/keys/}. */
+  public static Path keysDir(Path dataDir) {
+    return dataDir.resolve("keys");
+  }
+
+  /** Where {@code up} writes a fresh admin token at every start: {@code <data-dir>/admin.token} (mode 600). */
+  public static Path adminTokenFile(Path dataDir) {
+    return dataDir.resolve("admin.token");
+  }
+
+  /** The data dir's key pair, generated on first use. */
+  private static KeyPair loadKeys(Path dataDir) {
+    try {
+      return KeyFiles.loadOrCreate(keysDir(dataDir));
+    } catch (IOException | IllegalArgumentException e) {
+      throw new IllegalStateException("cannot read or create the token keys in " + keysDir(dataDir) + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A token signed with {@code dataDir}'s private key (the {@code virtflow token} command). Fails with
+   * {@link IllegalStateException} when that data dir has no keys (the stack never ran there).
+   */
+  public static String mintToken(Path dataDir, String sub, Role role, List<String> projects, Duration ttl) {
+    Path dir = keysDir(dataDir);
+    if (!KeyFiles.exist(dir)) {
+      throw new IllegalStateException("no token keys in " + dir + ": run 'virtflow up --data-dir " + dataDir
+          + "' once first, it generates them");
+    }
+    KeyPair pair = loadKeys(dataDir);
+    Vertx v = Vertx.vertx();
+    try {
+      return new TokenMinter(v, pair.getPrivate()).mint(sub, role, projects, ttl);
+    } finally {
+      v.close();
+    }
+  }
+
+  /** The admin token written at this start (role admin, subject {@code admin}, project {@code default}, 7 days). */
+  public String adminToken() {
+    return adminToken;
+  }
+
+  /** The admin token of the stack of this JVM whose HTTP URL begins {@code url}, or null. */
+  static String adminTokenOf(String url) {
+    for (Map.Entry<String, String> e : RUNNING.entrySet()) {
+      if (url.equals(e.getKey()) || url.startsWith(e.getKey() + "/")) {
+        return e.getValue();
+      }
+    }
+    return null;
+  }
+
+  /** A token for this stack's gateway. */
+  public String mintToken(String sub, Role role, List<String> projects, Duration ttl) {
+    return minter.mint(sub, role, projects, ttl);
   }
 
   /** The environment one service would get in its container. */
@@ -196,6 +280,7 @@ public final class DevStack implements AutoCloseable {
   public void close() {
     List<Runnable> steps = new ArrayList<>();
     if (gateway != null) {
+      RUNNING.remove(httpUrl());
       steps.add(() -> await(gateway.stop()));
     }
     for (HostAgent agent : agents) {

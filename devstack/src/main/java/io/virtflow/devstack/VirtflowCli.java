@@ -1,10 +1,14 @@
 package io.virtflow.devstack;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
+import io.virtflow.gateway.domain.Role;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -12,7 +16,7 @@ import picocli.CommandLine.Option;
 /** {@code java -jar virtflow.jar <command>}: the dev stack's command line. */
 @Command(name = "virtflow", mixinStandardHelpOptions = true, version = "virtflow 0.1.0",
     description = "libvirt's domain API as an event-driven control plane over Kafka.",
-    subcommands = {VirtflowCli.Up.class})
+    subcommands = {VirtflowCli.Up.class, VirtflowCli.Token.class})
 public final class VirtflowCli implements Callable<Integer> {
 
   public static void main(String[] args) {
@@ -66,6 +70,9 @@ public final class VirtflowCli implements Callable<Integer> {
       System.out.println("virtflow is up: " + hosts + " host agent(s), data in " + options.dataDir());
       System.out.println("  HTTP API   " + stack.httpUrl() + "/v1   (health: " + stack.httpUrl() + "/health)");
       System.out.println("  Kafka      " + stack.bootstrap());
+      Path token = DevStack.adminTokenFile(options.dataDir());
+      System.out.println("  admin token: " + token + "  (curl -H \"Authorization: Bearer $(cat " + token + ")\" "
+          + stack.httpUrl() + "/v1/domains)");
       if (stack.warning() != null) {
         System.out.println("  WARNING    " + stack.warning());
       }
@@ -74,5 +81,90 @@ public final class VirtflowCli implements Callable<Integer> {
       done.await();
       return 0;
     }
+  }
+
+  /** Prints a token signed with a data dir's key. */
+  @Command(name = "token", mixinStandardHelpOptions = true,
+      description = "Print a bearer token signed with the key of a data dir that 'virtflow up' has used.")
+  static final class Token implements Callable<Integer> {
+    @Option(names = "--data-dir", defaultValue = "./.virtflow",
+        description = "The data dir whose keys/ sign the token (default ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--role", required = true, description = "viewer, operator or admin.")
+    String role;
+
+    @Option(names = "--project", description = "A project the token's holder belongs to (repeatable).")
+    List<String> projects = new ArrayList<>();
+
+    @Option(names = "--sub", description = "The principal's name (default: the role's name).")
+    String sub;
+
+    @Option(names = "--ttl", defaultValue = "1h", description = "Lifetime, like 30m, 1h, 7d (default ${DEFAULT-VALUE}).")
+    String ttl;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      Role r = Role.fromClaim(role).orElse(null);
+      if (r == null) {
+        return usage("--role must be viewer, operator or admin, not '" + role + "'");
+      }
+      Duration lifetime;
+      try {
+        lifetime = parseDuration(ttl);
+      } catch (IllegalArgumentException e) {
+        return usage(e.getMessage());
+      }
+      for (String p : projects) {
+        if (p.isBlank() || p.length() > 255) {
+          return usage("--project must be 1 to 255 characters");
+        }
+      }
+      if (r != Role.ADMIN && projects.isEmpty()) {
+        return usage("a " + r.claim() + " token needs at least one --project");
+      }
+      String subject = sub == null ? r.claim() : sub;
+      if (subject.isBlank() || subject.length() > 255) {
+        return usage("--sub must be 1 to 255 characters");
+      }
+      try {
+        spec.commandLine().getOut().println(DevStack.mintToken(dataDir.toAbsolutePath().normalize(), subject, r,
+            projects, lifetime));
+        spec.commandLine().getOut().flush();
+        return 0;
+      } catch (IllegalStateException | IllegalArgumentException e) {
+        spec.commandLine().getErr().println("virtflow token: " + e.getMessage());
+        return 1;
+      }
+    }
+
+    private int usage(String message) {
+      spec.commandLine().getErr().println("virtflow token: " + message);
+      return 2;
+    }
+  }
+
+  /** {@code 30s}, {@code 30m}, {@code 1h}, {@code 7d}: a positive whole number and one unit, at most 3650 days. */
+  static Duration parseDuration(String text) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("([1-9][0-9]{0,9})([smhd])").matcher(
+        text == null ? "" : text.trim());
+    if (!m.matches()) {
+      throw new IllegalArgumentException("--ttl must be a number and a unit (s, m, h, d), like 30m, 1h or 7d, not '"
+          + text + "'");
+    }
+    long n = Long.parseLong(m.group(1));
+    Duration d = switch (m.group(2)) {
+      case "s" -> Duration.ofSeconds(n);
+      case "m" -> Duration.ofMinutes(n);
+      case "h" -> Duration.ofHours(n);
+      default -> Duration.ofDays(n);
+    };
+    if (d.compareTo(Duration.ofDays(3650)) > 0) {
+      throw new IllegalArgumentException("--ttl must be at most 3650d, not '" + text + "'");
+    }
+    return d;
   }
 }

@@ -86,6 +86,7 @@ class ComposeFileTest {
 
   @Test
   void everyServiceRunsItsModulesJarWithSettingsItReadsAndAccepts() {
+    // See withTestKey: the gateway refuses to start without a token key.
     Map<String, Integer> perModule = new HashMap<>();
     for (var entry : services.entrySet()) {
       if (isBroker(entry.getKey()) || entry.getKey().equals(INIT)) {
@@ -109,6 +110,9 @@ class ComposeFileTest {
       Set<String> known = new HashSet<>(keysOf(kind.configClass()));
       known.addAll(keysOf(BusConfig.class));
       assertThat(env.keySet()).as("%s sets variables its configuration does not read", name).isSubsetOf(known);
+      if (kind.module().equals("api-gateway")) {
+        env = withTestKey(name, env);
+      }
       Object config = kind.parse().apply(env); // throws, naming every problem, if a value is refused
       assertThat(config).isNotNull();
 
@@ -275,5 +279,32 @@ class ComposeFileTest {
       }
     }
     return keys;
+  }
+
+  /**
+   * The gateway does not start without a token key: the service must name a key file that a volume
+   * mounts. The deployment's own key is not in the repository, so the configuration is read with a
+   * test key in its place.
+   */
+  private Map<String, String> withTestKey(String name, Map<String, String> env) {
+    String keyFile = env.get(GatewayConfig.JWT_PUBLIC_KEY_FILE);
+    assertThat(keyFile).as("%s must set %s (a PEM file with the token signing key's public half, mounted from the "
+        + "host; see docs/SECURITY.md): the gateway does not start without one", name,
+        GatewayConfig.JWT_PUBLIC_KEY_FILE).isNotNull();
+    assertThat(volumes(name)).as("%s mounts the key file %s", name, keyFile).anyMatch(v -> {
+      String[] parts = v.split(":");
+      return parts.length >= 2 && (keyFile.equals(parts[1]) || keyFile.startsWith(parts[1] + "/"));
+    });
+    try {
+      java.nio.file.Path pem = java.nio.file.Files.createTempFile("compose-test-key", ".pem");
+      pem.toFile().deleteOnExit();
+      java.nio.file.Files.writeString(pem, io.virtflow.gateway.auth.KeyFiles.publicPem(
+          io.virtflow.gateway.auth.KeyFiles.generate().getPublic()));
+      Map<String, String> copy = new HashMap<>(env);
+      copy.put(GatewayConfig.JWT_PUBLIC_KEY_FILE, pem.toString());
+      return copy;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 }

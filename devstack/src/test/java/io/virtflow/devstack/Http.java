@@ -10,13 +10,28 @@ import java.time.Duration;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-/** A small HTTP client for end-to-end tests: what a user with curl would do. */
+/**
+ * A small HTTP client for end-to-end tests: what a user with curl would do. It sends a bearer token: by
+ * default the admin token of the dev stack of this JVM at {@code base} ({@link DevStack#adminToken()});
+ * {@link #withToken} gives a client with another token, or with none ({@code null}).
+ */
 final class Http {
   private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final String base;
+  private final String token;
 
   Http(String base) {
+    this(base, DevStack.adminTokenOf(base));
+  }
+
+  Http(String base, String token) {
     this.base = base;
+    this.token = token;
+  }
+
+  /** The same gateway with another bearer token (null: no Authorization header). */
+  Http withToken(String otherToken) {
+    return new Http(base, otherToken);
   }
 
   record Answer(int status, String body, HttpResponse<String> raw) {
@@ -63,6 +78,9 @@ final class Http {
   }
 
   private Answer send(HttpRequest.Builder request) {
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
     try {
       HttpResponse<String> r = client.send(request.timeout(Duration.ofSeconds(30)).build(),
           HttpResponse.BodyHandlers.ofString());

@@ -24,8 +24,17 @@ final class SseClient implements AutoCloseable {
   private final CompletableFuture<HttpResponse<Stream<String>>> response;
   private volatile boolean connected;
 
+  /** With the admin token of the dev stack of this JVM at {@code url}. */
   SseClient(String url, String lastEventId) {
+    this(url, lastEventId, DevStack.adminTokenOf(url));
+  }
+
+  /** With {@code token} as bearer token (null: none). */
+  SseClient(String url, String lastEventId, String token) {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).header("accept", "text/event-stream");
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
     if (lastEventId != null) {
       b.header("Last-Event-ID", lastEventId);
     }

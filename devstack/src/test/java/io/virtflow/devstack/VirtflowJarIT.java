@@ -10,6 +10,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -36,7 +37,14 @@ class VirtflowJarIT {
     String domainId;
     String state;
     try (Stack first = Stack.up(dataDir, kafkaPort)) {
-      Http http = new Http(first.url);
+      // As the README says: the admin token is in the data dir, and the start says so.
+      Path tokenFile = dataDir.resolve("admin.token");
+      assertThat(first.output()).anyMatch(l -> l.contains("admin token: " + tokenFile));
+      assertThat(Files.getPosixFilePermissions(tokenFile)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+      assertThat(Files.getPosixFilePermissions(dataDir.resolve("keys").resolve("jwt-private.pem")))
+          .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+      Http http = new Http(first.url, Files.readString(tokenFile).trim());
+      assertThat(http.withToken(null).get("/v1/domains").status()).isEqualTo(401);
       await().atMost(Duration.ofSeconds(30)).until(() -> http.get("/v1/hosts").json().getJsonArray("hosts").stream()
           .anyMatch(h -> "UP".equals(((JsonObject) h).getString("status"))));
       Http.Answer defined = http.post("/v1/domains", "{\"name\":\"web1\",\"vcpus\":1,\"memoryMiB\":1024,"
@@ -49,6 +57,15 @@ class VirtflowJarIT {
           .until(() -> "RUNNING".equals(http.get("/v1/domains/web1").json().getString("state")));
       state = "RUNNING";
 
+      // A viewer token minted with the jar reads, and may not start anything.
+      String viewer = jar("token", "--data-dir", dataDir.toString(), "--role", "viewer", "--project", "default",
+          "--sub", "watcher", "--ttl", "30m").trim();
+      Http asViewer = http.withToken(viewer);
+      assertThat(asViewer.get("/v1/domains/web1").status()).isEqualTo(200);
+      Http.Answer refused = asViewer.post("/v1/domains/web1/shutdown", "{}");
+      assertThat(refused.status()).as(refused.body()).isEqualTo(403);
+      assertThat(refused.json().getString("code")).isEqualTo("ACCESS_DENIED");
+
       String kcat = kcat("127.0.0.1:" + kafkaPort);
       if (kcat != null) {
         assertThat(kcat).contains(domainId);
@@ -59,14 +76,29 @@ class VirtflowJarIT {
       assertThat(first.output()).anyMatch(l -> l.contains("virtflow: stopped"));
     }
 
+    String keyBefore = Files.readString(dataDir.resolve("keys").resolve("jwt-public.pem"));
     try (Stack second = Stack.up(dataDir, kafkaPort)) {
-      Http http = new Http(second.url);
+      // The same key pair again, and a fresh admin token signed with it.
+      assertThat(Files.readString(dataDir.resolve("keys").resolve("jwt-public.pem"))).isEqualTo(keyBefore);
+      Http http = new Http(second.url, Files.readString(dataDir.resolve("admin.token")).trim());
       await().atMost(Duration.ofSeconds(30)).until(() -> http.get("/v1/domains/web1").status() == 200);
       JsonObject web1 = http.get("/v1/domains/web1").json();
       assertThat(web1.getString("domainId")).isEqualTo(domainId);
       assertThat(web1.getString("state")).isEqualTo(state);
       second.sigterm();
     }
+  }
+
+  /** Runs the packaged jar with {@code args}; returns its standard output, or fails with its output. */
+  private static String jar(String... args) throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> command = new ArrayList<>(List.of(java, "-jar", JAR.toString()));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    return out;
   }
 
   /** kcat's view of vm.events as the README shows it; null when kcat is not installed (and not required). */

@@ -19,8 +19,10 @@ import io.virtflow.gateway.domain.DefineSpec;
 import io.virtflow.gateway.domain.DomainRules;
 import io.virtflow.gateway.domain.IdempotencyLedger;
 import io.virtflow.gateway.domain.Operation;
+import io.virtflow.gateway.domain.Permission;
 import io.virtflow.gateway.domain.Phase;
 import io.virtflow.gateway.domain.Placement;
+import io.virtflow.gateway.domain.Principal;
 import io.virtflow.gateway.domain.Refusal;
 import io.virtflow.gateway.domain.SnapshotRules;
 import io.virtflow.gateway.domain.StatusUpdate;
@@ -86,7 +88,7 @@ public final class CommandService {
     if (s.idempotencyKey() == null) {
       return carryOut(s);
     }
-    String slot = s.principal() + '\u0000' + s.idempotencyKey();
+    String slot = s.principal().name() + '\u0000' + s.idempotencyKey();
     InFlight running = inFlight.get(slot);
     if (running != null) {
       // The same key is being carried out right now: share its outcome (accepted or not), never publish twice.
@@ -94,7 +96,7 @@ public final class CommandService {
           ? running.answer().map(Accepted::asReplay)
           : Future.failedFuture(Refusal.keyReused(s.idempotencyKey()));
     }
-    IdempotencyLedger.Decision decision = state.ledger().decide(s.principal(), s.idempotencyKey(), s.requestHash());
+    IdempotencyLedger.Decision decision = state.ledger().decide(s.principal().name(), s.idempotencyKey(), s.requestHash());
     if (decision instanceof IdempotencyLedger.Decision.Replay replay) {
       return Future.succeededFuture(new Accepted(replay.original().commandId(), replay.original().domainId(), true));
     }
@@ -114,8 +116,9 @@ public final class CommandService {
    * {@link Submission} (a field it cannot carry): the same idempotency by id, the same REJECTED status.
    * Fails with {@code refusal} once recorded, or with {@link BusUnavailable}.
    */
-  public Future<Accepted> refuse(String commandId, String principal, String operation, Refusal refusal) {
-    return once(commandId, () -> recordRefusal(commandId, principal, operation, refusal));
+  public Future<Accepted> refuse(String commandId, String principal, String project, String operation,
+      Refusal refusal) {
+    return once(commandId, () -> recordRefusal(commandId, principal, project, operation, refusal));
   }
 
   /** The idempotency of submissions with their own command id. */
@@ -150,9 +153,10 @@ public final class CommandService {
     return answer;
   }
 
-  private Future<Accepted> recordRefusal(String commandId, String principal, String operation, Refusal refusal) {
+  private Future<Accepted> recordRefusal(String commandId, String principal, String project, String operation,
+      Refusal refusal) {
     StatusUpdate rejected = new StatusUpdate(commandId, null, null, operation, Phase.REJECTED, refusal.code().name(),
-        refusal.getMessage(), null, now(), principal, null, null, null, null);
+        refusal.getMessage(), null, now(), principal, null, null, null, null, project);
     // Applied here only once Kafka has it: until then a retry must write it again.
     return sink.publishStatus(rejected).transform(ar -> {
       if (ar.failed()) {
@@ -179,7 +183,7 @@ public final class CommandService {
       p = prepare(s);
     } catch (Refusal r) {
       return s.commandId() == null ? Future.failedFuture(r)
-          : recordRefusal(s.commandId(), s.principal(), s.operation().name(), r);
+          : recordRefusal(s.commandId(), s.principal().name(), soleProject(s.principal()), s.operation().name(), r);
     }
     CommandDraft d = p.draft();
     Future<Void> written = d.operation() instanceof Operation.SnapshotOperation
@@ -196,19 +200,29 @@ public final class CommandService {
     Instant deadline = now.plus(timeout);
     String commandId = s.commandId() != null ? s.commandId() : ids.get().toString();
     Operation op = s.operation();
+    Principal who = s.principal();
+    // The role first: a refusal for the role says nothing about what exists.
+    who.require(Permission.OPERATE, "send commands");
     if (op instanceof Operation.Define define) {
       DefineSpec spec = define.spec();
+      if (spec.host() != null) {
+        who.require(Permission.CHOOSE_HOST, "name the host of a define");
+      }
+      String project = who.projectForDefine(s.project());
       DomainRules.checkDefine(spec);
       if (state.domains().nameTaken(spec.name()) || state.pending().nameTaken(spec.name())) {
+        // Names are unique across projects (as on a libvirt host); the refusal says nothing more of the other one.
         throw Refusal.conflict("domain name '" + spec.name() + "' is already in use");
       }
       String hostId = hostFor(spec);
       String domainId = ids.get().toString();
       state.pending().reserve(commandId, domainId, spec.name(), hostId, spec.memoryMiB(), deadline);
-      return new Prepared(draft(s, commandId, domainId, hostId, now, deadline), true);
+      state.projectChosen(domainId, project);
+      return new Prepared(draft(s, commandId, domainId, hostId, now, deadline, project), true);
     }
     if (op instanceof Operation.Cancel cancel) {
       CommandTrack target = state.commands().find(cancel.targetCommandId())
+          .filter(t -> who.sees(state.projectOf(t)))
           .orElseThrow(() -> Refusal.unknownCommand(cancel.targetCommandId()));
       if (target.terminal()) {
         throw Refusal.conflict("command " + target.commandId() + " already ended " + target.phase()
@@ -221,12 +235,16 @@ public final class CommandService {
       if (target.hostId() == null || target.domainId() == null) {
         throw Refusal.conflict("command " + target.commandId() + " has no known host yet");
       }
-      return new Prepared(draft(s, commandId, target.domainId(), target.hostId(), now, deadline), false);
+      return new Prepared(draft(s, commandId, target.domainId(), target.hostId(), now, deadline,
+          state.projectOf(target)), false);
     }
     if (op instanceof Operation.SnapshotOperation snapshot) {
       SnapshotRules.checkInput(snapshot);
     }
-    GatewayState.Target target = state.resolve(s.domainRef()).orElseThrow(() -> Refusal.noDomain(s.domainRef()));
+    // Another project's domain answers exactly as a missing one.
+    GatewayState.Target target = state.resolve(s.domainRef())
+        .filter(t -> who.sees(state.projectOf(t.domainId())))
+        .orElseThrow(() -> Refusal.noDomain(s.domainRef()));
     if (op instanceof Operation.SnapshotOperation snapshot) {
       // A workflow under way does not stop a request: the snapshot service runs a domain's requests one by one.
       SnapshotRules.checkAgainst(snapshot, target.name(), state.snapshots().entry(target.domainId()));
@@ -235,7 +253,13 @@ public final class CommandService {
     }
     // A DOWN host's commands are accepted all the same: they wait in its topic, under their deadline.
     // Lifecycle commands are accepted while a snapshot workflow holds the domain's job: the agent answers BUSY.
-    return new Prepared(draft(s, commandId, target.domainId(), target.hostId(), now, deadline), false);
+    return new Prepared(draft(s, commandId, target.domainId(), target.hostId(), now, deadline,
+        state.projectOf(target.domainId())), false);
+  }
+
+  /** The project recorded with a refusal: the principal's, when it has exactly one. */
+  private static String soleProject(Principal p) {
+    return p.projects().size() == 1 ? p.projects().iterator().next() : null;
   }
 
   /** {@code timeoutMs} may shorten the deadline, never lengthen it. */
@@ -258,9 +282,9 @@ public final class CommandService {
   }
 
   private static CommandDraft draft(Submission s, String commandId, String domainId, String hostId, Instant now,
-      Instant deadline) {
-    return new CommandDraft(commandId, domainId, hostId, now, deadline, s.principal(), s.idempotencyKey(),
-        s.requestHash(), s.operation());
+      Instant deadline, String project) {
+    return new CommandDraft(commandId, domainId, hostId, now, deadline, s.principal().name(), s.idempotencyKey(),
+        s.requestHash(), s.operation(), project);
   }
 
   /**
@@ -274,7 +298,8 @@ public final class CommandService {
     }
     Instant at = now();
     StatusUpdate status = new StatusUpdate(d.commandId(), d.domainId(), d.hostId(), d.operation().name(),
-        Phase.ACCEPTED, null, null, null, at, d.principal(), d.idempotencyKey(), d.requestHash(), null, null);
+        Phase.ACCEPTED, null, null, null, at, d.principal(), d.idempotencyKey(), d.requestHash(), null, null,
+        d.project());
     state.statusReported(status);
     Accepted accepted = new Accepted(d.commandId(), d.domainId(), false);
     Future<Void> written = sink.publishStatus(status);

@@ -54,6 +54,12 @@ public final class GatewayState {
   private final Map<String, List<Consumer<CommandTrack>>> terminalWatchers = new HashMap<>();
   /** Snapshot commands that ended, held back until their catalog event is read. */
   private final Map<String, Held> awaitingCatalog = new HashMap<>();
+  /**
+   * The project of every domain seen, kept after the domain is gone (its last events still need it):
+   * from {@code DomainState.project}, from the statuses this gateway wrote for its commands, and from
+   * the defines it accepted. Bounded: the least recently touched entry goes first.
+   */
+  private final Map<String, String> projects;
 
   private record Held(CommandTrack track, Instant since) {
   }
@@ -68,10 +74,45 @@ public final class GatewayState {
     this.commands = new CommandBook(maxTrackedCommands);
     this.ledger = new IdempotencyLedger(maxTrackedCommands);
     this.snapshots = new SnapshotDirectory(maxTrackedCommands);
+    this.projects = new java.util.LinkedHashMap<>(256, 0.75f, true) {
+      private static final long serialVersionUID = 1L;
+
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+        return size() > maxTrackedCommands;
+      }
+    };
   }
 
   public void domainChanged(DomainView view) {
     domains.upsert(view);
+    if (view.project() != null) {
+      projects.put(view.domainId(), view.project());
+    }
+  }
+
+  /** Remembers the project of a domain this gateway is defining. */
+  public void projectChosen(String domainId, String project) {
+    if (project != null) {
+      projects.put(domainId, project);
+    }
+  }
+
+  /** The project of a domain (also of one already undefined), or null when it has none or is unknown. */
+  public String projectOf(String domainId) {
+    if (domainId == null) {
+      return null;
+    }
+    Optional<DomainView> d = domains.byId(domainId);
+    if (d.isPresent() && d.get().project() != null) {
+      return d.get().project();
+    }
+    return projects.get(domainId);
+  }
+
+  /** The project of a command: its statuses', else its domain's. */
+  public String projectOf(CommandTrack track) {
+    return track.project() != null ? track.project() : projectOf(track.domainId());
   }
 
   public void domainRemoved(String domainId) {
@@ -86,6 +127,9 @@ public final class GatewayState {
   /** Applies a command status; wakes whoever waits for the command to end. */
   public CommandBook.Applied statusReported(StatusUpdate u) {
     CommandBook.Applied applied = commands.apply(u);
+    if (u.project() != null && u.domainId() != null) {
+      projects.putIfAbsent(u.domainId(), u.project());
+    }
     CommandTrack track = applied.track();
     if (track.idempotencyKey() != null && track.requestHash() != null) {
       ledger.remember(track.principal() == null ? ANONYMOUS : track.principal(), track.idempotencyKey(),

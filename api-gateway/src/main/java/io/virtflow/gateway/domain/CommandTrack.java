@@ -31,6 +31,7 @@ public final class CommandTrack {
   private String hostId;
   private String operation;
   private String principal;
+  private String project;
   private String idempotencyKey;
   private String requestHash;
   private Phase phase;
@@ -75,6 +76,7 @@ public final class CommandTrack {
     hostId = hostId == null ? u.hostId() : hostId;
     operation = operation == null ? u.operation() : operation;
     principal = principal == null ? u.principal() : principal;
+    project = project == null ? u.project() : project;
     idempotencyKey = idempotencyKey == null ? u.idempotencyKey() : idempotencyKey;
     requestHash = requestHash == null ? u.requestHash() : requestHash;
     jobId = jobId == null ? u.jobId() : jobId;
@@ -98,6 +100,11 @@ public final class CommandTrack {
 
   public String principal() {
     return principal;
+  }
+
+  /** The project of the command's domain, as its first status with one said; null when none did. */
+  public String project() {
+    return project;
   }
 
   public String idempotencyKey() {

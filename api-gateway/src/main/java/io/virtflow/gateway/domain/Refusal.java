@@ -21,7 +21,11 @@ public final class Refusal extends RuntimeException {
     /** An idempotency key already used for a different request. */
     KEY_REUSED,
     /** Nothing can carry it out now (no host is up). */
-    UNAVAILABLE
+    UNAVAILABLE,
+    /** The principal's role may not do this. */
+    FORBIDDEN,
+    /** No valid token. */
+    UNAUTHENTICATED
   }
 
   private final Kind kind;
@@ -68,6 +72,14 @@ public final class Refusal extends RuntimeException {
   public static Refusal keyReused(String key) {
     return new Refusal(Kind.KEY_REUSED, FailureCode.INVALID_ARG, "Idempotency-Key",
         "Idempotency-Key '" + key + "' was already used for a different request");
+  }
+
+  public static Refusal forbidden(String message) {
+    return new Refusal(Kind.FORBIDDEN, FailureCode.ACCESS_DENIED, null, message);
+  }
+
+  public static Refusal unauthenticated(String message) {
+    return new Refusal(Kind.UNAUTHENTICATED, FailureCode.AUTH_FAILED, null, message);
   }
 
   public static Refusal noHostUp() {

@@ -12,6 +12,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.virtflow.gateway.command.Accepted;
 import io.virtflow.gateway.command.CommandService;
 import io.virtflow.gateway.command.GatewayState;
+import io.virtflow.gateway.domain.AuditEntry;
 import io.virtflow.gateway.domain.DefineSpec;
 import io.virtflow.gateway.domain.DiskSpec;
 import io.virtflow.gateway.domain.DomainRef;
@@ -32,16 +33,18 @@ final class CommandRoutes {
   static final String REPLAYED = "Idempotent-Replayed";
   private static final int KEY_MAX = 255;
   private static final String TIMEOUT_MS = "timeoutMs";
-  private static final Set<String> DEFINE_FIELDS = Set.of("name", "host", "vcpus", "memoryMiB", "disks");
+  private static final Set<String> DEFINE_FIELDS = Set.of("name", "host", "vcpus", "memoryMiB", "disks", "project");
   private static final Set<String> DISK_FIELDS = Set.of("target", "sizeGiB");
   private static final Set<String> SNAPSHOT_FIELDS = Set.of("name", "kind", "description", "quiesce", "memory");
   private static final Set<String> DELETE_SNAPSHOT_PARAMS = Set.of(TIMEOUT_MS, "children", "childrenOnly",
       "metadataOnly");
 
   private final CommandService service;
+  private final GatewayState state;
 
-  CommandRoutes(CommandService service) {
+  CommandRoutes(CommandService service, GatewayState state) {
     this.service = service;
+    this.state = state;
   }
 
   void define(RoutingContext ctx) {
@@ -49,6 +52,7 @@ final class CommandRoutes {
     JsonInput.onlyFields(body, "", DEFINE_FIELDS);
     String name = JsonInput.string(body, "", "name", true);
     String host = JsonInput.string(body, "", "host", false);
+    String project = JsonInput.string(body, "", "project", false);
     long vcpus = JsonInput.integer(body, "", "vcpus", true);
     long memory = JsonInput.integer(body, "", "memoryMiB", true);
     List<DiskSpec> disks = new ArrayList<>();
@@ -62,7 +66,8 @@ final class CommandRoutes {
             JsonInput.integer(disk, prefix, "sizeGiB", true)));
       }
     }
-    submit(ctx, new Operation.Define(new DefineSpec(name, host, vcpus, memory, disks)), null, body, Set.of(TIMEOUT_MS));
+    submit(ctx, new Operation.Define(new DefineSpec(name, host, vcpus, memory, disks)), null, body, Set.of(TIMEOUT_MS),
+        project);
   }
 
   void start(RoutingContext ctx) {
@@ -146,20 +151,37 @@ final class CommandRoutes {
   }
 
   private void submit(RoutingContext ctx, Operation op, String domainRef, ObjectNode body, Set<String> params) {
+    submit(ctx, op, domainRef, body, params, null);
+  }
+
+  private void submit(RoutingContext ctx, Operation op, String domainRef, ObjectNode body, Set<String> params,
+      String project) {
+    ctx.put(Guard.AUDIT_ACTION, AuditEntry.action(op.name()));
+    if (op instanceof Operation.Define d) {
+      ctx.put(Guard.AUDIT_TARGET, d.spec().name());
+    } else if (op instanceof Operation.Cancel c) {
+      ctx.put(Guard.AUDIT_TARGET, c.targetCommandId());
+    }
     Params.only(ctx, params);
     // The range is the command path's rule (CommandService), the same for every door.
     Long timeoutMs = Params.number(ctx, TIMEOUT_MS, Long.MIN_VALUE, Long.MAX_VALUE);
     String key = idempotencyKey(ctx);
     String hash = RequestFingerprint.of(ctx.request().method().name(), ctx.request().path(), Params.sorted(ctx),
         JsonInput.canonical(body));
-    Submission s = new Submission(GatewayState.ANONYMOUS, op, domainRef, key, hash,
-        timeoutMs == null ? null : Duration.ofMillis(timeoutMs));
+    Submission s = new Submission(Guard.principal(ctx), op, domainRef, key, hash,
+        timeoutMs == null ? null : Duration.ofMillis(timeoutMs), null, project);
     service.submit(s).onComplete(ar -> {
+      if (ctx.response().headWritten() || ctx.response().closed()) {
+        // Answered already (the request's time limit) or the client went.
+        return;
+      }
       if (ar.failed()) {
         ctx.fail(ar.cause());
         return;
       }
       Accepted a = ar.result();
+      ctx.put(Guard.AUDIT_COMMAND, a.commandId());
+      ctx.put(Guard.AUDIT_PROJECT, state.projectOf(a.domainId()));
       ctx.response().setStatusCode(202)
           .putHeader("Content-Type", "application/json")
           .putHeader("Location", "/v1/commands/" + a.commandId());

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
@@ -21,6 +22,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import io.virtflow.gateway.domain.DomainRef;
 import io.virtflow.gateway.domain.FailureCode;
+import io.virtflow.gateway.domain.Principal;
 import io.virtflow.gateway.domain.StreamPosition;
 import io.virtflow.gateway.kafka.EventReaders;
 import io.virtflow.platform.kafka.TopicReader;
@@ -56,8 +58,11 @@ final class EventStreams {
   private final Duration heartbeat;
   private final Duration maxStall;
   private final Set<Stream> open = new HashSet<>();
+  private final Function<String, String> projectOf;
 
-  EventStreams(Vertx vertx, Context context, EventReaders readers, int max, Duration heartbeat, Duration maxStall) {
+  EventStreams(Vertx vertx, Context context, EventReaders readers, int max, Duration heartbeat,
+      Function<String, String> projectOf, Duration maxStall) {
+    this.projectOf = projectOf;
     this.maxStall = maxStall;
     this.vertx = vertx;
     this.context = context;
@@ -66,9 +71,13 @@ final class EventStreams {
     this.heartbeat = heartbeat;
   }
 
-  /** Which events a client asked for. */
-  private record Filter(String domain, String host, Set<EventType> types) {
+  /** Which events a client asked for, and may see (the principal's projects' domains only). */
+  private record Filter(String domain, String host, Set<EventType> types, Principal principal,
+      Function<String, String> projectOf) {
     boolean matches(DomainEvent e) {
+      if (!principal.sees(projectOf.apply(e.getDomainId()))) {
+        return false;
+      }
       if (domain != null) {
         boolean hit = DomainRef.isUuid(domain) ? DomainRef.canonicalId(domain).equals(e.getDomainId())
             : domain.equals(e.getDomainName());
@@ -112,7 +121,7 @@ final class EventStreams {
     return Future.join(stopped).mapEmpty();
   }
 
-  private static Filter filter(RoutingContext ctx) {
+  private Filter filter(RoutingContext ctx) {
     String host = Params.string(ctx, "host");
     if (host != null && !Topics.isValidHostId(host)) {
       throw ApiError.badParameter("host", "'" + host + "' is not a host id");
@@ -129,7 +138,7 @@ final class EventStreams {
         }
       }
     }
-    return new Filter(Params.string(ctx, "domain"), host, types);
+    return new Filter(Params.string(ctx, "domain"), host, types, Guard.principal(ctx), projectOf);
   }
 
   private static TopicReader.Start start(RoutingContext ctx) {

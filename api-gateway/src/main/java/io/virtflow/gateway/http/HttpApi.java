@@ -10,10 +10,13 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.virtflow.gateway.auth.TokenVerifier;
+import io.virtflow.gateway.command.AuditLog;
 import io.virtflow.gateway.command.CommandService;
 import io.virtflow.gateway.command.GatewayState;
 import io.virtflow.gateway.domain.FailureCode;
 import io.virtflow.gateway.domain.Operation;
+import io.virtflow.gateway.domain.Permission;
 import io.virtflow.gateway.kafka.EventReaders;
 import io.virtflow.platform.health.Health;
 
@@ -25,15 +28,23 @@ public final class HttpApi {
   /** What the routes need; all of it lives on the gateway verticle's context. */
   public record Parts(Vertx vertx, Context context, GatewayState state, CommandService commands, EventReaders eventReaders,
       Health health, long maxBodyBytes, Duration maxWait, int maxEventStreams, Duration eventHeartbeat,
+      TokenVerifier verifier, AuditLog audit, int rateLimitPerSec, Duration requestTimeout,
       Duration eventMaxStall) {
   }
 
   public HttpApi(Parts p) {
     this.events = new EventStreams(p.vertx(), p.context(), p.eventReaders(), p.maxEventStreams(), p.eventHeartbeat(),
-        p.eventMaxStall());
-    CommandRoutes commands = new CommandRoutes(p.commands());
+        p.state()::projectOf, p.eventMaxStall());
+    CommandRoutes commands = new CommandRoutes(p.commands(), p.state());
     QueryRoutes queries = new QueryRoutes(p.vertx(), p.state(), p.maxWait(), p.health());
+    Guard guard = new Guard(p.vertx(), p.state().clock(), p.verifier(), p.rateLimitPerSec(), p.audit(),
+        p.requestTimeout(), p.maxWait());
     Router r = Router.router(p.vertx());
+    // Health needs no token (orchestrators probe it); everything under /v1 does.
+    r.get("/health").handler(queries::health);
+    // Authentication (and the audit record, time limit, rate limit) before the body is read: a request
+    // without a valid token never gets its body buffered.
+    r.route("/v1/*").handler(guard::handle);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(p.maxBodyBytes());
     // One route for every method: method-specific catch-all routes would turn every unknown path into a 405.
     r.route().handler(ctx -> {
@@ -45,33 +56,35 @@ public final class HttpApi {
       }
     });
 
-    r.get("/health").handler(queries::health);
     r.get("/metrics").handler(ctx -> io.virtflow.platform.metrics.Metrics.process().respond(ctx.response()));
-    r.get("/v1/schemas").handler(queries::schemas);
-    r.post("/v1/domains").handler(guard(commands::define));
-    r.get("/v1/domains").handler(guard(queries::domains));
-    r.get("/v1/domains/:domain").handler(guard(queries::domain));
-    r.delete("/v1/domains/:domain").handler(guard(commands::undefine));
-    r.post("/v1/domains/:domain/start").handler(guard(commands::start));
+    Handler<RoutingContext> read = Guard.require(Permission.READ, "read");
+    Handler<RoutingContext> operate = Guard.require(Permission.OPERATE, "send commands");
+    r.get("/v1/schemas").handler(read).handler(queries::schemas);
+    r.post("/v1/domains").handler(operate).handler(guard(commands::define));
+    r.get("/v1/domains").handler(read).handler(guard(queries::domains));
+    r.get("/v1/domains/:domain").handler(read).handler(guard(queries::domain));
+    r.delete("/v1/domains/:domain").handler(operate).handler(guard(commands::undefine));
+    r.post("/v1/domains/:domain/start").handler(operate).handler(guard(commands::start));
     for (Operation.Lifecycle.Kind kind : Operation.Lifecycle.Kind.values()) {
-      r.post("/v1/domains/:domain/" + kind.action()).handler(guard(ctx -> commands.lifecycle(ctx, kind)));
+      r.post("/v1/domains/:domain/" + kind.action()).handler(operate)
+          .handler(guard(ctx -> commands.lifecycle(ctx, kind)));
     }
-    r.post("/v1/domains/:domain/snapshots").handler(guard(commands::createSnapshot));
-    r.get("/v1/domains/:domain/snapshots").handler(guard(queries::snapshots));
+    r.post("/v1/domains/:domain/snapshots").handler(operate).handler(guard(commands::createSnapshot));
+    r.get("/v1/domains/:domain/snapshots").handler(read).handler(guard(queries::snapshots));
     // Registered before the ":name" routes; "reconcile" stays a valid snapshot name for GET and DELETE.
-    r.post("/v1/domains/:domain/snapshots/reconcile").handler(guard(commands::reconcileSnapshots));
-    r.get("/v1/domains/:domain/snapshots/:name").handler(guard(queries::snapshot));
-    r.delete("/v1/domains/:domain/snapshots/:name").handler(guard(commands::deleteSnapshot));
-    r.post("/v1/domains/:domain/snapshots/:name/revert").handler(guard(commands::revertSnapshot));
-    r.get("/v1/commands/:id").handler(guard(queries::command));
-    r.post("/v1/commands/:id/cancel").handler(guard(commands::cancel));
-    r.get("/v1/hosts").handler(guard(queries::hosts));
-    r.get("/v1/events").handler(guard(events::handle));
+    r.post("/v1/domains/:domain/snapshots/reconcile").handler(operate).handler(guard(commands::reconcileSnapshots));
+    r.get("/v1/domains/:domain/snapshots/:name").handler(read).handler(guard(queries::snapshot));
+    r.delete("/v1/domains/:domain/snapshots/:name").handler(operate).handler(guard(commands::deleteSnapshot));
+    r.post("/v1/domains/:domain/snapshots/:name/revert").handler(operate).handler(guard(commands::revertSnapshot));
+    r.get("/v1/commands/:id").handler(read).handler(guard(queries::command));
+    r.post("/v1/commands/:id/cancel").handler(operate).handler(guard(commands::cancel));
+    r.get("/v1/hosts").handler(Guard.require(Permission.READ_HOSTS, "list hosts")).handler(guard(queries::hosts));
+    r.get("/v1/events").handler(read).handler(guard(events::handle));
 
     r.route().failureHandler(Problems::handleFailure);
-    r.errorHandler(404, ctx -> Problems.send(ctx.response(), 404, FailureCode.INVALID_ARG, null,
+    r.errorHandler(404, ctx -> Problems.send(ctx, 404, FailureCode.INVALID_ARG, null,
         "no such resource: " + ctx.request().method() + " " + ctx.request().path()));
-    r.errorHandler(405, ctx -> Problems.send(ctx.response(), 405, FailureCode.INVALID_ARG, null,
+    r.errorHandler(405, ctx -> Problems.send(ctx, 405, FailureCode.INVALID_ARG, null,
         ctx.request().method() + " is not allowed on " + ctx.request().path()));
     this.router = r;
   }

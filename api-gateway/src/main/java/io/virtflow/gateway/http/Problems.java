@@ -22,15 +22,18 @@ public final class Problems {
   private static final Logger LOG = LoggerFactory.getLogger(Problems.class);
   public static final String CONTENT_TYPE = "application/problem+json";
 
-  private static final Map<Integer, String> TITLES = Map.of(
-      400, "Invalid request",
-      404, "Not found",
-      405, "Method not allowed",
-      409, "Conflict with the current state",
-      413, "Request body too large",
-      422, "Idempotency key reused for a different request",
-      500, "Internal error",
-      503, "Service unavailable");
+  private static final Map<Integer, String> TITLES = Map.ofEntries(
+      Map.entry(400, "Invalid request"),
+      Map.entry(401, "Authentication required"),
+      Map.entry(403, "Access denied"),
+      Map.entry(404, "Not found"),
+      Map.entry(405, "Method not allowed"),
+      Map.entry(409, "Conflict with the current state"),
+      Map.entry(413, "Request body too large"),
+      Map.entry(422, "Idempotency key reused for a different request"),
+      Map.entry(429, "Too many requests"),
+      Map.entry(500, "Internal error"),
+      Map.entry(503, "Service unavailable"));
 
   private Problems() {
   }
@@ -51,23 +54,35 @@ public final class Problems {
     response.setStatusCode(status).putHeader("Content-Type", CONTENT_TYPE).end(body.encode());
   }
 
+  /** Sends the problem and notes its code and detail for the request's audit record. */
+  public static void send(RoutingContext ctx, int status, FailureCode code, String field, String detail) {
+    if (ctx.response().headWritten() || ctx.response().closed()) {
+      return;
+    }
+    ctx.put(Guard.AUDIT_CODE, code);
+    ctx.put(Guard.AUDIT_MESSAGE, detail);
+    if (status == 401 && ctx.response().headers().get("WWW-Authenticate") == null) {
+      ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"virtflow\"");
+    }
+    send(ctx.response(), status, code, field, detail);
+  }
+
   /** The failure handler of every route. */
   public static void handleFailure(RoutingContext ctx) {
     Throwable failure = ctx.failure();
-    HttpServerResponse response = ctx.response();
     if (failure instanceof Refusal r) {
-      send(response, statusOf(r.kind()), r.code(), r.field(), r.getMessage());
+      send(ctx, statusOf(r.kind()), r.code(), r.field(), r.getMessage());
     } else if (failure instanceof ApiError e) {
-      send(response, e.status(), e.code(), e.field(), e.getMessage());
+      send(ctx, e.status(), e.code(), e.field(), e.getMessage());
     } else if (failure instanceof BusUnavailable e) {
-      send(response, 503, FailureCode.INTERNAL, null, e.getMessage());
+      send(ctx, 503, FailureCode.INTERNAL, null, e.getMessage());
     } else if (failure == null && ctx.statusCode() == 413) {
-      send(response, 413, FailureCode.INVALID_ARG, null, "the request body exceeds the limit of this gateway");
+      send(ctx, 413, FailureCode.INVALID_ARG, null, "the request body exceeds the limit of this gateway");
     } else if (failure == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
-      send(response, ctx.statusCode(), FailureCode.INVALID_ARG, null, "the request cannot be read");
+      send(ctx, ctx.statusCode(), FailureCode.INVALID_ARG, null, "the request cannot be read");
     } else {
       LOG.error("{} {} failed", ctx.request().method(), ctx.request().path(), failure);
-      send(response, 500, FailureCode.INTERNAL, null, "internal error; the gateway log has the details");
+      send(ctx, 500, FailureCode.INTERNAL, null, "internal error; the gateway log has the details");
     }
   }
 
@@ -78,6 +93,8 @@ public final class Problems {
       case CONFLICT -> 409;
       case KEY_REUSED -> 422;
       case UNAVAILABLE -> 503;
+      case FORBIDDEN -> 403;
+      case UNAUTHENTICATED -> 401;
     };
   }
 }

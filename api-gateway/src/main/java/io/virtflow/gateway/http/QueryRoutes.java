@@ -14,6 +14,7 @@ import io.virtflow.gateway.domain.DomainRef;
 import io.virtflow.gateway.domain.DomainView;
 import io.virtflow.gateway.domain.HostView;
 import io.virtflow.gateway.domain.PendingDefines;
+import io.virtflow.gateway.domain.Principal;
 import io.virtflow.gateway.domain.Refusal;
 import io.virtflow.gateway.domain.SnapshotCatalogView;
 import io.virtflow.gateway.domain.SnapshotRules;
@@ -53,13 +54,18 @@ final class QueryRoutes {
 
   void domains(RoutingContext ctx) {
     Params.only(ctx, Set.of());
+    Principal who = Guard.principal(ctx);
     JsonArray out = new JsonArray();
     for (DomainView d : state.domains().all()) {
-      out.add(Renderings.domain(d, state.snapshots().count(d.domainId())));
+      String project = state.projectOf(d.domainId());
+      if (who.sees(project)) {
+        out.add(Renderings.domain(d, state.snapshots().count(d.domainId())).put("project", project));
+      }
     }
     for (PendingDefines.Pending p : state.pending().all()) {
-      if (p.acknowledged() && !state.domains().contains(p.domainId())) {
-        out.add(Renderings.pendingDomain(p));
+      String project = state.projectOf(p.domainId());
+      if (p.acknowledged() && !state.domains().contains(p.domainId()) && who.sees(project)) {
+        out.add(Renderings.pendingDomain(p).put("project", project));
       }
     }
     json(ctx, new JsonObject().put("domains", out));
@@ -68,14 +74,22 @@ final class QueryRoutes {
   void domain(RoutingContext ctx) {
     Params.only(ctx, Set.of());
     String ref = ctx.pathParam("domain");
-    Optional<DomainView> known = state.domains().find(ref);
+    Principal who = Guard.principal(ctx);
+    // Another project's domain answers exactly as a missing one.
+    Optional<DomainView> known = state.domains().find(ref).filter(d -> who.sees(state.projectOf(d.domainId())));
     if (known.isPresent()) {
-      json(ctx, Renderings.domain(known.get(), state.snapshots().count(known.get().domainId())));
+      json(ctx, Renderings.domain(known.get(), state.snapshots().count(known.get().domainId()))
+          .put("project", state.projectOf(known.get().domainId())));
       return;
     }
-    Optional<PendingDefines.Pending> pending = DomainRef.isUuid(ref)
-        ? state.pending().byDomainId(DomainRef.canonicalId(ref)) : state.pending().byName(ref);
-    json(ctx, Renderings.pendingDomain(pending.orElseThrow(() -> Refusal.noDomain(ref))));
+    if (state.domains().find(ref).isPresent()) {
+      throw Refusal.noDomain(ref);
+    }
+    Optional<PendingDefines.Pending> pending = (DomainRef.isUuid(ref)
+        ? state.pending().byDomainId(DomainRef.canonicalId(ref)) : state.pending().byName(ref))
+        .filter(p -> who.sees(state.projectOf(p.domainId())));
+    PendingDefines.Pending p = pending.orElseThrow(() -> Refusal.noDomain(ref));
+    json(ctx, Renderings.pendingDomain(p).put("project", state.projectOf(p.domainId())));
   }
 
   /** The domain's snapshot tree: every snapshot with its parent and children, the current one, any workflow under way. */
@@ -95,7 +109,9 @@ final class QueryRoutes {
 
   private GatewayState.Target target(RoutingContext ctx) {
     String ref = ctx.pathParam("domain");
-    return state.resolve(ref).orElseThrow(() -> Refusal.noDomain(ref));
+    Principal who = Guard.principal(ctx);
+    return state.resolve(ref).filter(t -> who.sees(state.projectOf(t.domainId())))
+        .orElseThrow(() -> Refusal.noDomain(ref));
   }
 
   void hosts(RoutingContext ctx) {
@@ -116,7 +132,9 @@ final class QueryRoutes {
     }
     Long waitMs = Params.number(ctx, "waitMs", 0, Long.MAX_VALUE);
     long wait = waitMs == null ? 0 : Math.min(waitMs, maxWait.toMillis());
+    Principal who = Guard.principal(ctx);
     CommandTrack track = state.commands().find(DomainRef.canonicalId(id))
+        .filter(t -> who.sees(state.projectOf(t)))
         .orElseThrow(() -> Refusal.unknownCommand(id));
     if (state.ended(track) || wait == 0) {
       json(ctx, Renderings.command(track));

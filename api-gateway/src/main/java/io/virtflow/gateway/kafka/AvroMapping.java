@@ -5,7 +5,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.virtflow.gateway.command.GatewayState;
 import io.virtflow.gateway.domain.CommandDraft;
 import io.virtflow.gateway.domain.DefineSpec;
 import io.virtflow.gateway.domain.DiskSpec;
@@ -14,6 +13,7 @@ import io.virtflow.gateway.domain.DomainView;
 import io.virtflow.gateway.domain.HostView;
 import io.virtflow.gateway.domain.Operation;
 import io.virtflow.gateway.domain.Phase;
+import io.virtflow.gateway.domain.Principal;
 import io.virtflow.gateway.domain.Refusal;
 import io.virtflow.gateway.domain.RevertStart;
 import io.virtflow.gateway.domain.SnapshotCatalogView;
@@ -69,6 +69,7 @@ public final class AvroMapping {
         .setIdempotencyKey(d.idempotencyKey())
         .setRequestHash(d.requestHash())
         .setPayload(payload(d.operation()))
+        .setProject(d.project())
         .build();
   }
 
@@ -121,6 +122,7 @@ public final class AvroMapping {
         .setRequestHash(u.requestHash())
         .setResult(u.result())
         .setJobId(u.jobId())
+        .setProject(u.project())
         .build();
   }
 
@@ -128,7 +130,7 @@ public final class AvroMapping {
     return new StatusUpdate(s.getCommandId(), s.getDomainId(), s.getHostId(), s.getOperation(),
         Phase.valueOf(s.getStatus().name()), s.getCode() == null ? null : s.getCode().name(), s.getMessage(),
         s.getDomainState() == null ? null : s.getDomainState().name(), s.getAt(), s.getPrincipal(),
-        s.getIdempotencyKey(), s.getRequestHash(), s.getResult(), s.getJobId());
+        s.getIdempotencyKey(), s.getRequestHash(), s.getResult(), s.getJobId(), s.getProject());
   }
 
   /**
@@ -136,8 +138,7 @@ public final class AvroMapping {
    * HTTP door could not express either (a disk path, a host on anything but a define, ...). The rules of
    * the command path itself (names, ranges, {@code timeoutMs}) are left to {@code CommandService}.
    */
-  public static Submission toSubmission(CommandRequest r) {
-    String principal = principal(r);
+  public static Submission toSubmission(CommandRequest r, Principal principal) {
     Object payload = r.getPayload();
     if (r.getHost() != null && !(payload instanceof Define)) {
       throw Refusal.invalid("host", "only a Define names a host");
@@ -162,11 +163,6 @@ public final class AvroMapping {
       throw Refusal.invalid("domain", "is required (the target domain's id or name)");
     }
     return new Submission(principal, operation(payload), r.getDomain(), null, null, timeout, r.getCommandId());
-  }
-
-  /** Who asks: the request's principal, or {@code anonymous}. */
-  public static String principal(CommandRequest r) {
-    return r.getPrincipal() == null || r.getPrincipal().isBlank() ? GatewayState.ANONYMOUS : r.getPrincipal();
   }
 
   /** The operation's name on the wire, for a status of a request refused before it was read. */
@@ -285,7 +281,7 @@ public final class AvroMapping {
     }
     return new DomainView(s.getDomainId(), s.getName(), s.getHostId(), s.getState().name(), s.getReason().name(),
         s.getVcpus(), s.getMemoryMiB(), disks, s.getSnapshotCount(), s.getVersion(), s.getPrincipal(),
-        s.getUpdatedAt());
+        s.getUpdatedAt(), s.getProject());
   }
 
   public static HostView fromHost(HostStatus h, Instant receivedAt) {

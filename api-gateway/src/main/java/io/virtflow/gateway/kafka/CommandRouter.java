@@ -11,14 +11,19 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
+
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.virtflow.gateway.auth.TokenVerifier;
 import io.virtflow.gateway.command.Accepted;
+import io.virtflow.gateway.command.AuditLog;
 import io.virtflow.gateway.command.BusUnavailable;
 import io.virtflow.gateway.command.CommandService;
+import io.virtflow.gateway.domain.AuditEntry;
 import io.virtflow.gateway.domain.DomainRef;
+import io.virtflow.gateway.domain.Principal;
 import io.virtflow.gateway.domain.Refusal;
-import io.virtflow.gateway.domain.Submission;
 import io.virtflow.platform.health.Health;
 import io.virtflow.platform.kafka.DeadLetters;
 import io.virtflow.platform.kafka.OrderedCommitConsumer;
@@ -55,13 +60,19 @@ public final class CommandRouter {
   private final AtomicLong replayed = new AtomicLong();
   /** The last record being decided per key: the next one with that key waits for it. Context-only. */
   private final Map<String, Future<Void>> tails = new HashMap<>();
+  private final TokenVerifier verifier;
+  private final AuditLog audit;
+  private final Clock clock;
 
   /**
    * @param consumer a group consumer ({@code KafkaSettings.groupConsumer}) with {@code max.poll.records}
    *     at most {@link #pollRecords(int)}
    */
   public CommandRouter(String topic, Consumer<String, byte[]> consumer, Context context, CommandService service,
-      DeadLetters deadLetters, int maxInFlight) {
+      DeadLetters deadLetters, int maxInFlight, TokenVerifier verifier, AuditLog audit, Clock clock) {
+    this.verifier = verifier;
+    this.audit = audit;
+    this.clock = clock;
     this.service = service;
     this.maxInFlight = maxInFlight;
     this.consumer = new OrderedCommitConsumer<>("gateway-router", consumer, List.of(topic), context,
@@ -118,6 +129,18 @@ public final class CommandRouter {
     return r;
   }
 
+  private void audit(ConsumerRecord<String, byte[]> record, CommandRequest request, Principal who, String outcome,
+      String code, String message) {
+    String target = request.getDomain();
+    if (target == null && request.getPayload() instanceof io.virtflow.schema.Define d) {
+      target = d.getName();
+    }
+    audit.record(new AuditEntry(clock.instant(), who == null ? Principal.ANONYMOUS : who.name(),
+        who == null ? null : who.projectsText(), who == null ? null : who.role().claim(), AuditEntry.KAFKA,
+        AuditEntry.action(AvroMapping.operationName(request)), target, outcome, null, code, message,
+        request.getCommandId(), record.topic() + "-" + record.partition() + "@" + record.offset()));
+  }
+
   /** Records handled so far: accepted, rejected or found to be duplicates. */
   public long handled() {
     return accepted.get() + rejected.get() + replayed.get();
@@ -139,22 +162,48 @@ public final class CommandRouter {
     return mine;
   }
 
+  /**
+   * The request's token is checked exactly as HTTP's {@code Authorization} header; the principal is the
+   * token's subject, whatever {@code CommandRequest.principal} says. Without a valid token: REJECTED
+   * {@code AUTH_FAILED}, recorded under the request's command id as any refusal.
+   */
   private Future<Void> decide(ConsumerRecord<String, byte[]> record, CommandRequest request) {
-    Future<Accepted> outcome;
-    try {
-      Submission s = AvroMapping.toSubmission(request);
-      outcome = service.submit(s);
-    } catch (Refusal r) {
-      outcome = service.refuse(request.getCommandId(), AvroMapping.principal(request),
-          AvroMapping.operationName(request), r);
-    }
+    return verifier.verify(request.getToken()).transform(auth -> {
+      Future<Accepted> outcome;
+      Principal who = auth.succeeded() ? auth.result() : null;
+      if (who == null) {
+        Refusal r = auth.cause() instanceof Refusal x ? x : Refusal.unauthenticated("the token is invalid");
+        outcome = service.refuse(request.getCommandId(), Principal.ANONYMOUS, null,
+            AvroMapping.operationName(request), r);
+      } else {
+        try {
+          outcome = service.submit(AvroMapping.toSubmission(request, who));
+        } catch (Refusal r) {
+          outcome = service.refuse(request.getCommandId(), who.name(),
+              who.projects().size() == 1 ? who.projects().iterator().next() : null, AvroMapping.operationName(request), r);
+        }
+      }
+      return settle(record, request, who, outcome);
+    });
+  }
+
+  private Future<Void> settle(ConsumerRecord<String, byte[]> record, CommandRequest request, Principal who,
+      Future<Accepted> outcome) {
     return outcome.transform(ar -> {
       if (ar.succeeded()) {
         (ar.result().replayed() ? replayed : accepted).incrementAndGet();
+        audit(record, request, who, ar.result().replayed() ? "REPLAYED" : "ACCEPTED", null, null);
         return Future.succeededFuture();
       }
-      if (ar.cause() instanceof Refusal) {
+      if (ar.cause() instanceof Refusal r) {
         rejected.incrementAndGet();
+        String outcomeName = switch (r.kind()) {
+          case UNAUTHENTICATED -> "UNAUTHENTICATED";
+          case FORBIDDEN -> "FORBIDDEN";
+          case NOT_FOUND -> "NOT_FOUND";
+          default -> "REJECTED";
+        };
+        audit(record, request, who, outcomeName, r.code().name(), r.getMessage());
         return Future.succeededFuture();
       }
       if (!(ar.cause() instanceof BusUnavailable)) {

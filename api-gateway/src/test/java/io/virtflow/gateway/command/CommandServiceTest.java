@@ -23,6 +23,8 @@ import io.virtflow.gateway.domain.FailureCode;
 import io.virtflow.gateway.domain.HostView;
 import io.virtflow.gateway.domain.Operation;
 import io.virtflow.gateway.domain.Phase;
+import io.virtflow.gateway.domain.Principal;
+import io.virtflow.gateway.domain.Role;
 import io.virtflow.gateway.domain.Refusal;
 import io.virtflow.gateway.domain.RevertStart;
 import io.virtflow.gateway.domain.SnapshotCatalogView;
@@ -34,6 +36,7 @@ import io.virtflow.gateway.domain.Submission;
 /** The command path against a fake sink whose every answer the test gives by hand. */
 class CommandServiceTest {
   private static final Instant NOW = Instant.parse("2030-01-01T00:00:00Z");
+  private static final Principal ADMIN = new Principal("admin", Role.ADMIN, java.util.Set.of("default"));
 
   /** A sink that fails the test on nothing but records everything and answers when told. */
   static final class FakeSink implements CommandSink {
@@ -87,12 +90,12 @@ class CommandServiceTest {
   }
 
   private static Submission define(String name, String key, String hash) {
-    return new Submission("anonymous", new Operation.Define(new DefineSpec(name, null, 1, 512, List.of())), null, key,
+    return new Submission(ADMIN, new Operation.Define(new DefineSpec(name, null, 1, 512, List.of())), null, key,
         hash, null);
   }
 
   private static Submission start(String ref) {
-    return new Submission("anonymous", new Operation.Start(false), ref, null, "h", null);
+    return new Submission(ADMIN, new Operation.Start(false), ref, null, "h", null);
   }
 
   @Test
@@ -186,9 +189,9 @@ class CommandServiceTest {
 
   @Test
   void aRequestMayShortenTheDeadlineButNotLengthenIt() {
-    service.submit(new Submission("anonymous", new Operation.Define(new DefineSpec("a", null, 1, 16, List.of())), null,
+    service.submit(new Submission(ADMIN, new Operation.Define(new DefineSpec("a", null, 1, 16, List.of())), null,
         null, "h", Duration.ofSeconds(5)));
-    Future<Accepted> longer = service.submit(new Submission("anonymous",
+    Future<Accepted> longer = service.submit(new Submission(ADMIN,
         new Operation.Define(new DefineSpec("b", null, 1, 16, List.of())), null, null, "h", Duration.ofHours(5)));
     assertThat(sink.published).hasSize(1);
     assertThat(sink.published.get(0).deadline()).isEqualTo(NOW.plusSeconds(5));
@@ -201,7 +204,7 @@ class CommandServiceTest {
 
   @Test
   void cancelNeedsAKnownUnfinishedCommand() {
-    Future<Accepted> unknown = service.submit(new Submission("anonymous", new Operation.Cancel("nope"), null, null, "h",
+    Future<Accepted> unknown = service.submit(new Submission(ADMIN, new Operation.Cancel("nope"), null, null, "h",
         null));
     assertThat(unknown.cause()).isInstanceOfSatisfying(Refusal.class,
         r -> assertThat(r.kind()).isEqualTo(Refusal.Kind.NOT_FOUND));
@@ -209,13 +212,13 @@ class CommandServiceTest {
     Future<Accepted> define = service.submit(define("web", null, "h"));
     sink.acks.get(0).complete();
     String id = define.result().commandId();
-    service.submit(new Submission("anonymous", new Operation.Cancel(id), null, null, "h", null));
+    service.submit(new Submission(ADMIN, new Operation.Cancel(id), null, null, "h", null));
     assertThat(sink.published.get(1).domainId()).isEqualTo(define.result().domainId());
     assertThat(sink.published.get(1).hostId()).isEqualTo("h1");
 
     state.statusReported(new StatusUpdate(id, null, null, "Define", Phase.SUCCEEDED, null, null, null, NOW, null, null,
         null, null, null));
-    Future<Accepted> late = service.submit(new Submission("anonymous", new Operation.Cancel(id), null, null, "h", null));
+    Future<Accepted> late = service.submit(new Submission(ADMIN, new Operation.Cancel(id), null, null, "h", null));
     assertThat(late.cause()).isInstanceOfSatisfying(Refusal.class, r -> {
       assertThat(r.kind()).isEqualTo(Refusal.Kind.CONFLICT);
       assertThat(r.getMessage()).contains("SUCCEEDED");
@@ -238,7 +241,7 @@ class CommandServiceTest {
   }
 
   private static Submission snapshot(Operation op, String ref) {
-    return new Submission("anonymous", op, ref, null, "h", null);
+    return new Submission(ADMIN, op, ref, null, "h", null);
   }
 
   private static SnapshotCatalogView oneSnapshot(String name) {
@@ -296,7 +299,7 @@ class CommandServiceTest {
     knownDomain("web");
     Future<Accepted> reconcile = service.submit(snapshot(new Operation.ReconcileSnapshots(), "web"));
     sink.acks.get(0).complete();
-    Future<Accepted> cancel = service.submit(new Submission("anonymous",
+    Future<Accepted> cancel = service.submit(new Submission(ADMIN,
         new Operation.Cancel(reconcile.result().commandId()), null, null, "h", null));
     assertThat(cancel.cause()).isInstanceOfSatisfying(Refusal.class, r -> {
       assertThat(r.kind()).isEqualTo(Refusal.Kind.CONFLICT);
