@@ -90,10 +90,9 @@ public final class Bench implements AutoCloseable {
     return bootstrap;
   }
 
-  /** Points the client at a new gateway address (after the embedded gateway was restarted on another port). */
-  public Bench withApi(ApiClient replacement) {
-    api.close();
-    return new Bench(settings, stack, replacement, bootstrap);
+  /** The same stack and client with other settings (several scenarios on one stack); close only the original. */
+  Bench withSettings(Settings other) {
+    return new Bench(other, stack, api, bootstrap);
   }
 
   void awaitHostsUp(int hosts) {
@@ -144,7 +143,9 @@ public final class Bench implements AutoCloseable {
    * Defines {@code count} domains (memory {@code memoryMiB}, one disk of {@code diskGiB}) spread evenly over
    * the hosts, at most {@code inFlight} at once, and returns their ids once every define succeeded.
    */
-  public List<String> defineDomains(String prefix, int count, int hosts, int inFlight) {
+  public List<String> defineDomains(String name, int count, int hosts, int inFlight) {
+    // Names are unique per run: several scenarios may share one stack.
+    String prefix = name + Long.toString(System.nanoTime() % 1_000_000_000L, 36) + "-";
     return runAll(count, inFlight, i -> command("POST", "/v1/domains", domainJson(prefix + i, hosts == 0 ? null
         : "host-" + (i % hosts + 1), 1)).thenApply(s -> {
           if (!"SUCCEEDED".equals(s.getString("status"))) {
@@ -181,6 +182,13 @@ public final class Bench implements AutoCloseable {
       out.add(f.join());
     }
     return out;
+  }
+
+  /** Prints the first few failures of a run to stderr, so that a failed count comes with its reason. */
+  static void reportFailure(java.util.concurrent.atomic.AtomicInteger shown, String what, Object detail) {
+    if (shown.incrementAndGet() <= 5) {
+      System.err.println("bench: " + what + " failed: " + detail);
+    }
   }
 
   static <T> T join(CompletionStage<T> stage) {

@@ -14,6 +14,7 @@ public final class Roundtrip {
   private final Bench bench;
   private final List<String> domains;
   private final AtomicLong next = new AtomicLong();
+  private final java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
 
   private Roundtrip(Bench bench, List<String> domains) {
     this.bench = bench;
@@ -35,7 +36,13 @@ public final class Roundtrip {
     String domain = domains.get((int) (n % domains.size()));
     String op = (n / domains.size()) % 2 == 0 ? "start" : "destroy";
     return bench.command("POST", "/v1/domains/" + domain + "/" + op, null)
-        .thenApply(s -> "SUCCEEDED".equals(s.getString("status")));
+        .thenApply(s -> {
+          boolean ok = "SUCCEEDED".equals(s.getString("status"));
+          if (!ok) {
+            Bench.reportFailure(failures, op + " " + domain, s.encode());
+          }
+          return ok;
+        });
   }
 
   LoadGenerator.Run drive(double rate, Duration warmup, Duration duration) {
