@@ -2,6 +2,7 @@ package io.virtflow.devstack.bench;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -16,9 +17,13 @@ public final class Roundtrip {
   private final AtomicLong next = new AtomicLong();
   private final java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
 
+  private final CompletableFuture<?>[] tails;
+
   private Roundtrip(Bench bench, List<String> domains) {
     this.bench = bench;
     this.domains = domains;
+    this.tails = new CompletableFuture<?>[domains.size()];
+    java.util.Arrays.fill(tails, CompletableFuture.completedFuture(null));
   }
 
   /** Defines {@code count} shut-off domains spread over the hosts. */
@@ -27,22 +32,29 @@ public final class Roundtrip {
   }
 
   /**
-   * The n-th command goes to domain {@code n mod D}; that domain's commands alternate start, destroy. Two
-   * commands for one domain are D slots apart, so they overlap only when latency exceeds D / rate; even
-   * then the agent runs them in order.
+   * The n-th command goes to domain {@code n mod D}; that domain's commands alternate start, destroy. A
+   * domain's next command is sent only once its previous one ended (two commands for one domain in flight
+   * on different connections could reach the gateway in either order); the wait counts in its latency,
+   * which runs from the command's slot in the schedule.
    */
   CompletionStage<Boolean> command(long ignoredSeq) {
     long n = next.getAndIncrement();
-    String domain = domains.get((int) (n % domains.size()));
+    int index = (int) (n % domains.size());
+    String domain = domains.get(index);
     String op = (n / domains.size()) % 2 == 0 ? "start" : "destroy";
-    return bench.command("POST", "/v1/domains/" + domain + "/" + op, null)
-        .thenApply(s -> {
-          boolean ok = "SUCCEEDED".equals(s.getString("status"));
-          if (!ok) {
-            Bench.reportFailure(failures, op + " " + domain, s.encode());
-          }
-          return ok;
-        });
+    synchronized (tails) {
+      CompletableFuture<Boolean> mine = tails[index].handle((v, e) -> null)
+          .thenCompose(x -> bench.command("POST", "/v1/domains/" + domain + "/" + op, null))
+          .thenApply(s -> {
+            boolean ok = "SUCCEEDED".equals(s.getString("status"));
+            if (!ok) {
+              Bench.reportFailure(failures, op + " " + domain, s.encode());
+            }
+            return ok;
+          }).toCompletableFuture();
+      tails[index] = mine;
+      return mine;
+    }
   }
 
   LoadGenerator.Run drive(double rate, Duration warmup, Duration duration) {
