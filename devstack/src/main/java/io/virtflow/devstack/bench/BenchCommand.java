@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import io.virtflow.platform.broker.EmbeddedKafka;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -137,7 +138,11 @@ public final class BenchCommand implements Callable<Integer> {
         if (s.bootstrap() != null) {
           return KafkaFloor.run(s.bootstrap(), s.rate(), s.warmup(), s.duration());
         }
-        break;
+        // The broker alone: the floor is one hop, with no idle service polling beside it.
+        Path dir = s.dataDir() != null ? s.dataDir() : Files.createTempDirectory("virtflow-bench-kafka-");
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"), 0)) {
+          return KafkaFloor.run(kafka.bootstrapServers(), s.rate(), s.warmup(), s.duration());
+        }
       default:
         break;
     }
