@@ -40,6 +40,8 @@ public final class ApiClient implements AutoCloseable {
   private final Transport transport;
   private final Vertx vertx;
   private final HttpClient vertxClient;
+  /** SSE streams hold their connection for good: a pool of their own, so they never starve the requests. */
+  private final HttpClient streamClient;
   private final java.net.http.HttpClient jdkClient;
 
   /**
@@ -55,6 +57,9 @@ public final class ApiClient implements AutoCloseable {
     this.vertxClient = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(base.getHost())
         .setDefaultPort(base.getPort()).setKeepAlive(true).setConnectTimeout(5000),
         new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
+    this.streamClient = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(base.getHost())
+        .setDefaultPort(base.getPort()).setConnectTimeout(5000),
+        new PoolOptions().setHttp1MaxSize(100_000).setMaxWaitQueueSize(-1));
     this.jdkClient = transport == Transport.JDK ? java.net.http.HttpClient.newBuilder()
         .version(java.net.http.HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build() : null;
   }
@@ -120,7 +125,7 @@ public final class ApiClient implements AutoCloseable {
       options.putHeader("Authorization", "Bearer " + token);
     }
     CompletableFuture<Void> connected = new CompletableFuture<>();
-    vertxClient.request(options).compose(req -> req.send()).onComplete(ar -> {
+    streamClient.request(options).compose(req -> req.send()).onComplete(ar -> {
       if (ar.failed()) {
         connected.completeExceptionally(ar.cause());
         return;
@@ -181,6 +186,7 @@ public final class ApiClient implements AutoCloseable {
   @Override
   public void close() {
     vertxClient.close();
+    streamClient.close();
     vertx.close();
   }
 }

@@ -97,6 +97,28 @@ class BenchPartsTest {
   }
 
   @Test
+  void openStreamsNeverTakeTheConnectionsRequestsNeed() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    HttpServer server = vertx.createHttpServer().requestHandler(req -> {
+      if (req.path().equals("/v1/events")) {
+        req.response().setChunked(true).write(": connected\n\n");
+      } else {
+        req.response().end("{}");
+      }
+    }).listen(0).await();
+    // Two pooled connections for requests, five streams held open: requests still get through.
+    try (ApiClient api = new ApiClient("http://127.0.0.1:" + server.actualPort(), null, ApiClient.Transport.VERTX, 2)) {
+      for (int i = 0; i < 5; i++) {
+        api.sse("/v1/events", d -> { }).toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+      }
+      assertThat(api.get("/v1/hosts").toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS).status())
+          .isEqualTo(200);
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  @Test
   void anSseStreamThatIsRefusedFailsWithTheStatus() throws Exception {
     Vertx vertx = Vertx.vertx();
     HttpServer server = vertx.createHttpServer().requestHandler(req -> req.response().setStatusCode(503).end("busy"))
