@@ -32,6 +32,8 @@ public final class Bench implements AutoCloseable {
   private final DevStack stack;
   private final ApiClient api;
   private final String bootstrap;
+  /** The temporary data dir this run made (removed on close), or null. */
+  private Path ownDir;
 
   private Bench(Settings settings, DevStack stack, ApiClient api, String bootstrap) {
     this.settings = settings;
@@ -61,6 +63,7 @@ public final class Bench implements AutoCloseable {
     // TODO(auth): pass stack.adminToken() here once DevStack has it (s.token() when --token-file is given).
     ApiClient api = new ApiClient(stack.httpUrl(), s.token(), s.transport(), s.connections());
     Bench bench = new Bench(s, stack, api, stack.bootstrap());
+    bench.ownDir = s.dataDir() == null ? dir : null;
     try {
       bench.awaitHostsUp(hosts);
     } catch (RuntimeException e) {
@@ -209,6 +212,17 @@ public final class Bench implements AutoCloseable {
     api.close();
     if (stack != null) {
       stack.close();
+    }
+    if (ownDir != null) {
+      deleteTree(ownDir);
+    }
+  }
+
+  static void deleteTree(Path dir) {
+    try (var walk = Files.walk(dir)) {
+      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (java.io.IOException e) {
+      System.err.println("bench: could not remove " + dir + ": " + e.getMessage());
     }
   }
 }

@@ -142,6 +142,10 @@ public final class BenchCommand implements Callable<Integer> {
         Path dir = s.dataDir() != null ? s.dataDir() : Files.createTempDirectory("virtflow-bench-kafka-");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"), 0)) {
           return KafkaFloor.run(kafka.bootstrapServers(), s.rate(), s.warmup(), s.duration());
+        } finally {
+          if (s.dataDir() == null) {
+            Bench.deleteTree(dir);
+          }
         }
       default:
         break;

@@ -84,7 +84,7 @@ public final class SnapshotBench {
       steps.put(step, new JsonObject().put("apiP50Ms", Result.ms(api.get(step).getValueAtPercentile(50)))
           .put("rawP50Ms", Result.ms(raw.get(step).getValueAtPercentile(50))));
     }
-    deleteTree(dir);
+    Bench.deleteTree(dir);
     return r.latencies(apiCycle, apiCycle.getTotalCount() / (apiSum / 1e6)).put("iterations", s.iterations())
         .put("diskGiB", s.diskGiB()).put("disks", 3).put("failed", failed)
         .put("rawP50Ms", Result.ms(rawCycle.getValueAtPercentile(50)))
@@ -153,12 +153,6 @@ public final class SnapshotBench {
     String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
       throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
-    }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    try (var walk = Files.walk(dir)) {
-      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
   }
 }
