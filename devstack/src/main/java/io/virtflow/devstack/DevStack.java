@@ -47,8 +47,9 @@ public final class DevStack implements AutoCloseable {
   public record Options(int hosts, int httpPort, int kafkaPort, Path dataDir, String bootstrap, String namespace,
       long simLatencyMs, Map<String, String> extra) {
     public Options {
-      if (hosts < 1 || hosts > 64) {
-        throw new IllegalArgumentException("--hosts must be between 1 and 64, not " + hosts);
+      // 128: the scale benchmark runs 100 agents in one JVM.
+      if (hosts < 1 || hosts > 128) {
+        throw new IllegalArgumentException("--hosts must be between 1 and 128, not " + hosts);
       }
       extra = Map.copyOf(extra);
     }
@@ -248,6 +249,19 @@ public final class DevStack implements AutoCloseable {
   public void restartSnapshotService(io.virtflow.snapshot.workflow.Workflows.StepHook hook) {
     await(snapshots.stop());
     snapshots = await(SnapshotService.start(vertx, SnapshotServiceConfig.from(env(Map.of())), hook));
+  }
+
+  /**
+   * Stops the gateway, runs {@code whileDown}, and starts a new one on the same port, which rebuilds its
+   * views from the topics; returns once it answers (the scale benchmark times this).
+   */
+  public void restartGateway(Runnable whileDown) {
+    int port = gateway.httpPort();
+    await(gateway.stop());
+    gateway = null;
+    whileDown.run();
+    gateway = await(ApiGateway.start(vertx, GatewayConfig.from(env(Map.of(
+        "VIRTFLOW_HTTP_PORT", Integer.toString(port))))));
   }
 
   /** Kills host agent {@code index} (0-based) as SIGKILL would. */

@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 /** {@code java -jar virtflow.jar <command>}: the dev stack's command line. */
 @Command(name = "virtflow", mixinStandardHelpOptions = true, version = "virtflow 0.1.0",
     description = "libvirt's domain API as an event-driven control plane over Kafka.",
-    subcommands = {VirtflowCli.Up.class, VirtflowCli.Token.class})
+    subcommands = {VirtflowCli.Up.class, VirtflowCli.Token.class, io.virtflow.devstack.bench.BenchCommand.class})
 public final class VirtflowCli implements Callable<Integer> {
 
   public static void main(String[] args) {
