@@ -182,6 +182,16 @@ public final class DevStack implements AutoCloseable {
     agents.set(index, again);
   }
 
+  /**
+   * Stops the gateway and starts a new one on the same HTTP port (fault tests: a gateway restarted
+   * mid-stream; its idempotency keys come back from the bus).
+   */
+  public void restartGateway() {
+    int port = gateway.httpPort();
+    await(gateway.stop());
+    gateway = await(ApiGateway.start(vertx, GatewayConfig.from(env(Map.of("VIRTFLOW_HTTP_PORT", Integer.toString(port))))));
+  }
+
   public SnapshotService snapshotService() {
     return snapshots;
   }
