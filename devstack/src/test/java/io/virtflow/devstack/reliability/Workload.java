@@ -58,6 +58,8 @@ final class Workload {
   /** Domain id per domain index, once its define was accepted. */
   private final Map<Integer, String> defined = new LinkedHashMap<>();
   private final Map<String, String> terminal = new HashMap<>();
+  private boolean retryUnanswered;
+  private int unansweredRetries;
 
   /**
    * @param commands how many commands in all, the {@code domains} defines included
@@ -70,6 +72,19 @@ final class Workload {
     this.random = new Random(seed);
     this.tag = Long.toString(seed & 0xffff, 36) + UUID.randomUUID().toString().substring(0, 4);
     this.host = host;
+  }
+
+  /**
+   * A request that got no answer at all (the gateway was down) is sent again with the same
+   * Idempotency-Key until it is answered, as a careful client does.
+   */
+  Workload retryingUnanswered() {
+    this.retryUnanswered = true;
+    return this;
+  }
+
+  int unansweredRetries() {
+    return unansweredRetries;
   }
 
   /** Sends the stream; {@code beforeCommand} runs before command i (0-based) is sent. */
@@ -97,6 +112,11 @@ final class Workload {
   private Sent send(int index, String domainId, String op, String path, String body) {
     String key = "rel-" + UUID.randomUUID();
     Api.Answer a = api.post(path, body, key);
+    for (int attempt = 0; retryUnanswered && a.status() == 0 && attempt < 240; attempt++) {
+      unansweredRetries++;
+      sleep(250);
+      a = api.post(path, body, key);
+    }
     String commandId = null;
     String id = domainId;
     if (a.status() == 202) {
