@@ -52,7 +52,7 @@ public final class Projections {
     EpochFence fence = new EpochFence();
     p.readers.add(new TopicReader("gateway-vm-state", consumers.get(), topics.vmState(), TopicReader.Start.BEGINNING,
         context, batch -> p.apply(batch, Codecs.DOMAIN_STATE, (rec, s) -> {
-          if (fence.admit(s.getHostId(), s.getAgentEpoch())) {
+          if (fence.admit(s.getHostId(), s.getAgentEpoch(), rec.timestamp())) {
             state.domainChanged(AvroMapping.fromState(s));
           }
         },
@@ -60,7 +60,8 @@ public final class Projections {
     p.readers.add(new TopicReader("gateway-host-status", consumers.get(), topics.hostStatus(),
         TopicReader.Start.BEGINNING, context, batch -> p.apply(batch, Codecs.HOST_STATUS,
             (rec, h) -> {
-              if (fence.admit(h.getHostId(), h.getAgentEpoch())) {
+              fence.started(h.getHostId(), h.getAgentEpoch(), h.getStartedAt().toEpochMilli());
+              if (fence.admit(h.getHostId(), h.getAgentEpoch(), rec.timestamp())) {
                 state.hostReported(AvroMapping.fromHost(h, clock.instant()));
               }
             },
@@ -68,7 +69,7 @@ public final class Projections {
     p.readers.add(new TopicReader("gateway-command-status", consumers.get(), topics.commandStatus(),
         TopicReader.Start.BEGINNING, context, batch -> p.apply(batch, Codecs.COMMAND_STATUS,
             (rec, s) -> {
-              if (fence.admit(s.getHostId(), s.getAgentEpoch())) {
+              if (fence.admit(s.getHostId(), s.getAgentEpoch(), rec.timestamp())) {
                 state.statusReported(AvroMapping.fromStatus(s));
               }
             }, rec -> { })));

@@ -50,6 +50,10 @@ final class Api {
     return send(b);
   }
 
+  Answer delete(String path) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
+  }
+
   boolean healthy() {
     return get("/health").status() == 200;
   }

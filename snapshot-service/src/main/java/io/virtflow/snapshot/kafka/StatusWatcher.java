@@ -70,7 +70,7 @@ public final class StatusWatcher {
       try {
         // Every status is read, not only awaited ones: each teaches the fence its host's newest epoch.
         CommandStatus s = Codecs.COMMAND_STATUS.decode(r.value());
-        if (!fence.admit(s.getHostId(), s.getAgentEpoch()) || !waiting.containsKey(r.key())) {
+        if (!fence.admit(s.getHostId(), s.getAgentEpoch(), r.timestamp()) || !waiting.containsKey(r.key())) {
           continue;
         }
         if (TERMINAL.contains(s.getStatus())) {
