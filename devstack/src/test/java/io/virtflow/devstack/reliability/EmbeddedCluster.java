@@ -137,11 +137,25 @@ final class EmbeddedCluster implements AutoCloseable {
 
   @Override
   public void close() {
-    for (int i = NODES - 1; i >= 0; i--) {
+    // All at once: stopped one by one, the last nodes would wait for a controller quorum that is gone.
+    List<Thread> stopping = new ArrayList<>();
+    for (int i = 0; i < NODES; i++) {
+      int node = i;
+      Thread t = new Thread(() -> {
+        try {
+          stopNode(node);
+        } catch (RuntimeException e) {
+          System.out.println("stopping kafka node " + (node + 1) + ": " + e);
+        }
+      }, "stop-kafka-" + (node + 1));
+      t.start();
+      stopping.add(t);
+    }
+    for (Thread t : stopping) {
       try {
-        stopNode(i);
-      } catch (RuntimeException e) {
-        System.out.println("stopping kafka node " + (i + 1) + ": " + e);
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
   }

@@ -97,7 +97,9 @@ class SnapshotServiceKilledTest {
         }
         badImages += failingImageChecks(domainId);
       }
-      JsonObject counts = new JsonObject().put("workflowsStarted", workflows).put("crashesInjected", crashes)
+      int finished = outcomes.values().stream().mapToInt(Integer::intValue).sum();
+      JsonObject counts = new JsonObject().put("sent", workflows).put("accepted", workflows).put("terminal", finished)
+          .put("workflowsStarted", workflows).put("crashesInjected", crashes)
           .put("outcomes", new JsonObject(new java.util.HashMap<>(outcomes)))
           .put("finished", outcomes.values().stream().mapToInt(Integer::intValue).sum())
           .put("reconcileInconsistent", inconsistent).put("qemuImgCheckFailures", badImages).put("seed", seed)
