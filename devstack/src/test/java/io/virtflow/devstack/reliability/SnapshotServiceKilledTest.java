@@ -38,7 +38,7 @@ class SnapshotServiceKilledTest {
   @Test
   void theSnapshotServiceKilledAtRandomStepsOfRandomWorkflowsLeavesEverythingConsistent() throws Exception {
     org.junit.jupiter.api.Assumptions.assumeTrue(qemuImg(), "qemu-img is not installed");
-    int workflows = Scale.pick(12, 60);
+    int workflows = Scale.pick(12, 30);
     long seed = Long.getLong("virtflow.reliability.seed", 1234L);
     Random random = new Random(seed);
     BusConfig bus = KafkaFixture.freshBus();
