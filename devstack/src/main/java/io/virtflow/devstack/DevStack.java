@@ -127,9 +127,12 @@ public final class DevStack implements AutoCloseable {
     for (Future<HostAgent> f : starting) {
       agents.add(await(f));
     }
-    gateway = await(ApiGateway.start(vertx, GatewayConfig.from(env(Map.of(
-        "VIRTFLOW_HTTP_PORT", Integer.toString(options.httpPort()),
-        GatewayConfig.JWT_PUBLIC_KEY_FILE, keysDir(options.dataDir()).resolve(KeyFiles.PUBLIC_FILE).toString())))));
+    gateway = await(ApiGateway.start(vertx, gatewayConfig(options.httpPort())));
+  }
+
+  private GatewayConfig gatewayConfig(int httpPort) {
+    return GatewayConfig.from(env(Map.of("VIRTFLOW_HTTP_PORT", Integer.toString(httpPort),
+        GatewayConfig.JWT_PUBLIC_KEY_FILE, keysDir(options.dataDir()).resolve(KeyFiles.PUBLIC_FILE).toString())));
   }
 
   /** Where the token key pair lives: {@code <data-dir>/keys/}. */
@@ -260,8 +263,7 @@ public final class DevStack implements AutoCloseable {
     await(gateway.stop());
     gateway = null;
     whileDown.run();
-    gateway = await(ApiGateway.start(vertx, GatewayConfig.from(env(Map.of(
-        "VIRTFLOW_HTTP_PORT", Integer.toString(port))))));
+    gateway = await(ApiGateway.start(vertx, gatewayConfig(port)));
   }
 
   /** Kills host agent {@code index} (0-based) as SIGKILL would. */
@@ -278,6 +280,14 @@ public final class DevStack implements AutoCloseable {
         "VIRTFLOW_SIM_LATENCY_MS", Long.toString(options.simLatencyMs()),
         "VIRTFLOW_SIM_DISK_BACKEND", diskBackend)))));
     agents.set(index, again);
+  }
+
+  /**
+   * Stops the gateway and starts a new one on the same HTTP port (fault tests: a gateway restarted
+   * mid-stream; its idempotency keys come back from the bus).
+   */
+  public void restartGateway() {
+    restartGateway(() -> { });
   }
 
   public SnapshotService snapshotService() {

@@ -85,6 +85,29 @@ public final class HostAgent implements ServiceRunner.Stoppable {
     verticle.blockContextFor(duration);
   }
 
+  /** For tests: blocks the agent's context (its work loop) until {@code release} opens. */
+  void blockWorkLoopUntil(java.util.concurrent.CountDownLatch release) {
+    verticle.blockContextUntil(release);
+  }
+
+  /** For tests: commands its consumer handed over that are not done. */
+  int commandsInHand() {
+    return verticle.commandsInHand();
+  }
+
+  /**
+   * Whether a newer instance of this host (a higher epoch on {@code host.status}) fenced this one: it then
+   * consumes, applies and publishes nothing more, and its health check {@code fence} is DOWN.
+   */
+  public boolean fenced() {
+    return verticle.fenced();
+  }
+
+  /** This instance's epoch: above every earlier instance of the host, on this data directory or not. */
+  public long epoch() {
+    return verticle.epoch();
+  }
+
   /** The hypervisor driver (tests inject faults into the sim driver through it). */
   Hypervisor hypervisor() {
     return verticle.hypervisor();

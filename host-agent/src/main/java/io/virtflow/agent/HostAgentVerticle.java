@@ -26,6 +26,7 @@ import io.virtflow.agent.driver.Hypervisor;
 import io.virtflow.agent.driver.SimHypervisor;
 import io.virtflow.agent.kafka.BusWriter;
 import io.virtflow.agent.kafka.CommandProcessor;
+import io.virtflow.agent.kafka.EpochWatch;
 import io.virtflow.agent.store.AgentEpoch;
 import io.virtflow.agent.store.DataDirLock;
 import io.virtflow.agent.store.OutcomeJournal;
@@ -71,6 +72,9 @@ final class HostAgentVerticle extends VerticleBase {
   private volatile CommandProcessor processor;
   private volatile OrderedCommitConsumer<Command> consumer;
   private HttpServer healthServer;
+  private EpochWatch epochWatch;
+  /** Why this instance stopped working: a newer instance of the host took over (null while it has not). */
+  private volatile String fencedBecause;
   private long heartbeatTimer = -1;
   /** How late the last heartbeat timer fired on the agent's context. */
   private long loopLagMs;
@@ -91,7 +95,8 @@ final class HostAgentVerticle extends VerticleBase {
     health.register("consumer", this::consumerCheck)
         .register("heartbeat", this::heartbeatCheck)
         .register("driver", this::driverCheck)
-        .register("commands", this::commandsCheck);
+        .register("commands", this::commandsCheck)
+        .register("fence", this::fenceCheck);
   }
 
   @Override
@@ -103,6 +108,10 @@ final class HostAgentVerticle extends VerticleBase {
     return blocking.run(this::ensureTopics)
         .compose(v -> blocking.run(this::openHost))
         .compose(this::startProcessor)
+        // The new epoch is on the bus before any command is taken: an older instance fences itself on it.
+        .compose(domains -> heartbeat(HostState.UP).map(domains))
+        .compose(this::publishStates)
+        .compose(v -> followEpochs())
         .compose(v -> startConsumer())
         .compose(v -> startHeartbeat())
         .compose(v -> startHealthServer())
@@ -129,7 +138,9 @@ final class HostAgentVerticle extends VerticleBase {
       LOG.info("{}: disk backend qcow2 with {}", hostId, qemu);
     }
     try {
-      long next = AgentEpoch.next(config.dataDir());
+      epochWatch = new EpochWatch(config.bus().bootstrap(), config.bus().topics().hostStatus(), hostId);
+      long seen = epochWatch.highestEpoch(Duration.ofSeconds(30));
+      long next = AgentEpoch.next(config.dataDir(), seen);
       journal = OutcomeJournal.open(config.dataDir());
       driver = SimHypervisor.open(config.dataDir(), config.simLatency().all(), config.simLatency().byOperation(),
           clock, qemu);
@@ -145,18 +156,49 @@ final class HostAgentVerticle extends VerticleBase {
     }
   }
 
-  private Future<Void> startProcessor(Host host) {
+  private Future<List<Domain>> startProcessor(Host host) {
     epoch = host.epoch();
-    bus = new BusWriter(publisher, config.bus().topics());
+    bus = new BusWriter(publisher, config.bus().topics(), epoch);
     guard = new DriverGuard(hostId, new DriverGuard.Settings(config.driverTimeout(), config.maxConcurrentDomains(),
         config.driverBreakerWait()), clock);
     processor = new CommandProcessor(hostId, host.driver(), guard, host.journal(), blocking, bus, vertx, clock, ids,
         config.maxConcurrentDomains(), host.domains());
+    return Future.succeededFuture(host.domains());
+  }
+
+  /** The state of every domain it has, so that the compacted state topic converges. */
+  private Future<Void> publishStates(List<Domain> domains) {
     List<Future<Void>> published = new ArrayList<>();
-    for (Domain d : host.domains()) {
+    for (Domain d : domains) {
       published.add(processor.publishState(d.id()));
     }
     return Future.all(published).mapEmpty();
+  }
+
+  /** From now on, a newer instance of this host on {@code host.status} fences this one at once. */
+  private Future<Void> followEpochs() {
+    epochWatch.follow(epoch, newer -> {
+      String because = "agent epoch " + newer + " of host " + hostId + " took over (this instance has epoch " + epoch
+          + ")";
+      // Here, on the watch's thread, even while the agent's context is blocked: the bus refuses every
+      // write and the processor every step from now on, and the consumer leaves the group (what it held
+      // and did not finish stays uncommitted, for the newer instance). The rest on the context.
+      fencedBecause = because;
+      bus.fence(because);
+      LOG.error("{}: FENCED: {}; this instance stops consuming, applying and publishing", hostId, because);
+      OrderedCommitConsumer<Command> taking = consumer;
+      if (taking != null) {
+        taking.stop();
+      }
+      context.runOnContext(v -> fenceNow());
+    });
+    return Future.succeededFuture();
+  }
+
+  private void fenceNow() {
+    vertx.cancelTimer(heartbeatTimer);
+    Future<Void> settled = processor == null ? Future.succeededFuture() : processor.halt();
+    settled.onComplete(ar -> LOG.info("{}: fenced instance (epoch {}) let go of its commands", hostId, epoch));
   }
 
   private Future<Void> startConsumer() {
@@ -185,7 +227,7 @@ final class HostAgentVerticle extends VerticleBase {
     long due = System.nanoTime() + period * 1_000_000;
     heartbeatTimer = vertx.setTimer(period, id -> {
       loopLagMs = Math.max(0, (System.nanoTime() - due) / 1_000_000);
-      if (halted) {
+      if (halted || bus.fenced()) {
         return;
       }
       heartbeat(HostState.UP).onFailure(e -> LOG.warn("{}: heartbeat not published: {}", hostId, e.toString()));
@@ -226,7 +268,7 @@ final class HostAgentVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    if (halted) {
+    if (halted || fencedBecause != null) {
       return release();
     }
     LOG.info("host agent {} stopping", hostId);
@@ -260,6 +302,31 @@ final class HostAgentVerticle extends VerticleBase {
     });
   }
 
+  /** For tests: occupies the agent's context until {@code release} opens. */
+  void blockContextUntil(java.util.concurrent.CountDownLatch release) {
+    context.runOnContext(v -> {
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+  }
+
+  /** Commands handed to this instance by its consumer and not done (read from any thread). */
+  int commandsInHand() {
+    OrderedCommitConsumer<Command> c = consumer;
+    return c == null ? 0 : c.inFlight();
+  }
+
+  boolean fenced() {
+    return fencedBecause != null;
+  }
+
+  long epoch() {
+    return epoch;
+  }
+
   private Future<Void> halt() {
     halted = true;
     vertx.cancelTimer(heartbeatTimer);
@@ -270,6 +337,9 @@ final class HostAgentVerticle extends VerticleBase {
           publisher.producer().close(Duration.ZERO);
           return null;
         });
+    if (epochWatch != null) {
+      epochWatch.close();
+    }
     return Future.join(settled, dropped)
         .compose(v -> consumer == null ? Future.succeededFuture() : consumer.stop())
         .transform(ar -> Future.succeededFuture());
@@ -277,6 +347,9 @@ final class HostAgentVerticle extends VerticleBase {
 
   /** Gives back whatever start() took, in reverse; never fails. */
   private Future<Void> release() {
+    if (epochWatch != null) {
+      epochWatch.close();
+    }
     Future<Void> server = healthServer == null ? Future.succeededFuture() : healthServer.close();
     return server.transform(ar -> blocking.run(() -> {
       if (publisher != null) {
@@ -344,6 +417,12 @@ final class HostAgentVerticle extends VerticleBase {
     }
     var first = failing.entrySet().iterator().next();
     return Health.Check.down(failing.size() + " command(s) retrying, e.g. " + first.getKey() + ": " + first.getValue());
+  }
+
+  private Health.Check fenceCheck() {
+    String because = fencedBecause;
+    return because == null ? Health.Check.up("epoch " + epoch + " is the newest of host " + hostId)
+        : Health.Check.down("fenced: " + because);
   }
 
   private Health.Check driverCheck() {

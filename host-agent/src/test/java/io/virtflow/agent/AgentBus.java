@@ -163,6 +163,10 @@ final class AgentBus implements AutoCloseable {
     return states.records();
   }
 
+  List<ConsumerRecord<String, byte[]>> heartbeatRecords() {
+    return hosts.records();
+  }
+
   static String header(ConsumerRecord<String, byte[]> record, String name) {
     var h = record.headers().lastHeader(name);
     return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
@@ -191,8 +195,12 @@ final class AgentBus implements AutoCloseable {
     private void run(String topic) {
       try (var consumer = new KafkaConsumer<String, byte[]>(
           KafkaSettings.reader(KafkaFixture.bootstrap(), "tail-" + topic))) {
-        var partitions = consumer.partitionsFor(topic).stream()
-            .map(p -> new TopicPartition(topic, p.partition())).toList();
+        // A topic just created may not be in this client's metadata yet: ask until it is.
+        List<TopicPartition> partitions = List.of();
+        while (running && partitions.isEmpty()) {
+          partitions = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition()))
+              .toList();
+        }
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
         while (running) {

@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.virtflow.gateway.command.GatewayState;
+import io.virtflow.gateway.domain.EpochFence;
 import io.virtflow.gateway.domain.SnapshotDirectory;
 import io.virtflow.platform.health.Health;
 import io.virtflow.platform.kafka.TopicReader;
@@ -47,16 +48,31 @@ public final class Projections {
   public static Future<Projections> start(Topics topics, GatewayState state, Clock clock, Context context,
       Supplier<Consumer<String, byte[]>> consumers) {
     Projections p = new Projections();
+    // Agent records of a replaced instance of a host (a lower agentEpoch) change nothing.
+    EpochFence fence = new EpochFence();
     p.readers.add(new TopicReader("gateway-vm-state", consumers.get(), topics.vmState(), TopicReader.Start.BEGINNING,
-        context, batch -> p.apply(batch, Codecs.DOMAIN_STATE, (rec, s) -> state.domainChanged(AvroMapping.fromState(s)),
+        context, batch -> p.apply(batch, Codecs.DOMAIN_STATE, (rec, s) -> {
+          if (fence.admit(s.getHostId(), s.getAgentEpoch(), rec.timestamp())) {
+            state.domainChanged(AvroMapping.fromState(s));
+          }
+        },
             rec -> state.domainRemoved(rec.key()))));
     p.readers.add(new TopicReader("gateway-host-status", consumers.get(), topics.hostStatus(),
         TopicReader.Start.BEGINNING, context, batch -> p.apply(batch, Codecs.HOST_STATUS,
-            (rec, h) -> state.hostReported(AvroMapping.fromHost(h, clock.instant())),
+            (rec, h) -> {
+              fence.started(h.getHostId(), h.getAgentEpoch(), h.getStartedAt().toEpochMilli());
+              if (fence.admit(h.getHostId(), h.getAgentEpoch(), rec.timestamp())) {
+                state.hostReported(AvroMapping.fromHost(h, clock.instant()));
+              }
+            },
             rec -> state.hosts().remove(rec.key()))));
     p.readers.add(new TopicReader("gateway-command-status", consumers.get(), topics.commandStatus(),
         TopicReader.Start.BEGINNING, context, batch -> p.apply(batch, Codecs.COMMAND_STATUS,
-            (rec, s) -> state.statusReported(AvroMapping.fromStatus(s)), rec -> { })));
+            (rec, s) -> {
+              if (fence.admit(s.getHostId(), s.getAgentEpoch(), rec.timestamp())) {
+                state.statusReported(AvroMapping.fromStatus(s));
+              }
+            }, rec -> { })));
     p.readers.add(new TopicReader("gateway-snapshot-events", consumers.get(), topics.snapshotEvents(),
         TopicReader.Start.BEGINNING, context, batch -> p.apply(batch, Codecs.SNAPSHOT_EVENT,
             (rec, e) -> snapshotEvent(state, e), rec -> { })));

@@ -13,9 +13,11 @@ import java.util.UUID;
  *
  * @param guestAgent whether the guest runs an agent that can freeze its filesystems (part of the definition)
  * @param frozen whether the guest agent froze the filesystems; only ever true while the domain is active
+ * @param project the project (tenant) of whoever defined it; null for domains defined before projects existed
  */
 public record Domain(String id, String name, State state, Reason reason, int vcpus, long memoryMiB,
-    List<Disk> disks, boolean guestAgent, boolean frozen, long version, String principal, Instant updatedAt) {
+    List<Disk> disks, boolean guestAgent, boolean frozen, long version, String principal, Instant updatedAt,
+    String project) {
 
   /** The version of a domain that does not exist: before define, after undefine. */
   public static final long ABSENT = 0;
@@ -35,18 +37,25 @@ public record Domain(String id, String name, State state, Reason reason, int vcp
     }
   }
 
+  /** A domain without a project (defined before projects existed). */
+  public Domain(String id, String name, State state, Reason reason, int vcpus, long memoryMiB, List<Disk> disks,
+      boolean guestAgent, boolean frozen, long version, String principal, Instant updatedAt) {
+    this(id, name, state, reason, vcpus, memoryMiB, disks, guestAgent, frozen, version, principal, updatedAt, null);
+  }
+
   /** A newly defined domain, version 1. */
   public static Domain defined(String id, DomainDefinition definition, List<Disk> placedDisks,
       Transition.Accepted defined, Instant at) {
     return new Domain(id, definition.name(), defined.state(), defined.reason(), definition.vcpus(),
-        definition.memoryMiB(), placedDisks, definition.guestAgent(), false, 1, definition.principal(), at);
+        definition.memoryMiB(), placedDisks, definition.guestAgent(), false, 1, definition.principal(), at,
+        definition.project());
   }
 
   /** This domain after an accepted transition: new state, next version; a guest that stops is no longer frozen. */
   public Domain after(Transition.Accepted transition, Instant at) {
     boolean stillFrozen = frozen && transition.state().isActive() && transition.state() != State.CRASHED;
     return new Domain(id, name, transition.state(), transition.reason(), vcpus, memoryMiB, disks, guestAgent,
-        stillFrozen, version + 1, principal, at);
+        stillFrozen, version + 1, principal, at, project);
   }
 
   /** This domain with disk {@code target} on another image file, next version. */
@@ -65,20 +74,20 @@ public record Domain(String id, String name, State state, Reason reason, int vcp
       throw new IllegalArgumentException("domain '" + name + "' has no disk " + target);
     }
     return new Domain(id, name, state, reason, vcpus, memoryMiB, moved, guestAgent, frozen, version + 1, principal,
-        at);
+        at, project);
   }
 
   /** This domain with its guest's filesystems frozen or thawed, next version. */
   public Domain withFrozen(boolean nowFrozen, Instant at) {
     return new Domain(id, name, state, reason, vcpus, memoryMiB, disks, guestAgent, nowFrozen, version + 1,
-        principal, at);
+        principal, at, project);
   }
 
   /** This domain in a state its guest or hypervisor moved it to on its own, next version. */
   public Domain movedTo(State newState, Reason newReason, Instant at) {
     boolean stillFrozen = frozen && newState.isActive() && newState != State.CRASHED;
     return new Domain(id, name, newState, newReason, vcpus, memoryMiB, disks, guestAgent, stillFrozen, version + 1,
-        principal, at);
+        principal, at, project);
   }
 
   public Optional<Disk> disk(String target) {

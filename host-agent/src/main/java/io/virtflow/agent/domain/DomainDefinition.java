@@ -11,9 +11,10 @@ import java.util.regex.Pattern;
  * What define asks for: the persistent configuration of a new domain, and who asked.
  *
  * @param guestAgent whether the guest runs an agent that can freeze its filesystems (quiesce)
+ * @param project the project (tenant) the domain belongs to, from {@code Command.project}; may be null
  */
 public record DomainDefinition(String name, int vcpus, long memoryMiB, List<Disk> disks, boolean guestAgent,
-    String principal) {
+    String principal, String project) {
   /** libvirt accepts almost any name; ours also travel in URLs and logs, so keep them plain. */
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   /** Guest device names as libvirt's disk targets spell them: vda, sdb, hdc, xvdaa. */
@@ -27,9 +28,15 @@ public record DomainDefinition(String name, int vcpus, long memoryMiB, List<Disk
     disks = List.copyOf(disks);
   }
 
+  /** A definition outside any project. */
+  public DomainDefinition(String name, int vcpus, long memoryMiB, List<Disk> disks, boolean guestAgent,
+      String principal) {
+    this(name, vcpus, memoryMiB, disks, guestAgent, principal, null);
+  }
+
   /** A definition whose guest has an agent (the contract's default). */
   public DomainDefinition(String name, int vcpus, long memoryMiB, List<Disk> disks, String principal) {
-    this(name, vcpus, memoryMiB, disks, true, principal);
+    this(name, vcpus, memoryMiB, disks, true, principal, null);
   }
 
   /** Everything wrong with this definition, each named; empty when it can be defined. */

@@ -35,6 +35,7 @@ final class SimDomainFile {
     }
     n.put("guestAgent", d.guestAgent()).put("frozen", d.frozen());
     n.put("version", d.version()).put("principal", d.principal()).put("updatedAt", d.updatedAt().toEpochMilli());
+    n.put("project", d.project());
     try {
       return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n);
     } catch (IOException e) {
@@ -57,7 +58,8 @@ final class SimDomainFile {
           Reason.valueOf(n.path("reason").asText()), n.path("vcpus").asInt(), n.path("memoryMiB").asLong(), disks,
           n.path("guestAgent").asBoolean(true), n.path("frozen").asBoolean(false), n.path("version").asLong(),
           n.hasNonNull("principal") ? n.get("principal").asText() : null,
-          Instant.ofEpochMilli(n.path("updatedAt").asLong()));
+          Instant.ofEpochMilli(n.path("updatedAt").asLong()),
+          n.hasNonNull("project") ? n.get("project").asText() : null);
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new IOException("invalid domain file: " + e.getMessage(), e);
     }

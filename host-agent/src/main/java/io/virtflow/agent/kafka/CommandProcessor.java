@@ -138,6 +138,9 @@ public final class CommandProcessor {
 
   /** Takes one command off the host's topic; the future completes when its offset may be committed. */
   public Future<Void> handle(Command command) {
+    if (bus.fenced()) {
+      return Future.failedFuture(new HaltedException());
+    }
     if (mode != Mode.OPEN) {
       return Future.failedFuture(new IllegalStateException("agent is stopping"));
     }
@@ -182,10 +185,19 @@ public final class CommandProcessor {
     return settled();
   }
 
+  /**
+   * Crashed, or fenced by a newer instance of this host (read from any thread, through the bus writer):
+   * every step checks this before it touches the hypervisor, the journal or the bus, so a command that was
+   * already in hand when the fence came is dropped, not applied.
+   */
+  private boolean halted() {
+    return mode == Mode.HALTED || bus.fenced();
+  }
+
   // ---- the line of each domain -------------------------------------------------------------------
 
   private void pump() {
-    if (mode == Mode.HALTED) {
+    if (halted()) {
       return;
     }
     for (DomainWorkQueue.Entry<Job> entry : queue.takeRunnable()) {
@@ -315,7 +327,7 @@ public final class CommandProcessor {
 
   private Change invoke(Command command, Request request) {
     return command.getPayload() instanceof Define define
-        ? driver.define(command.getDomainId(), Messages.definitionOf(define, command.getPrincipal()))
+        ? driver.define(command.getDomainId(), Messages.definitionOf(define, command.getPrincipal(), command.getProject()))
         : driver.apply(command.getDomainId(), request);
   }
 
@@ -407,11 +419,11 @@ public final class CommandProcessor {
    * Like {@link #work}, its result is dropped if the agent halted meanwhile.
    */
   private <T> Future<Answer<T>> call(CommandRef ref, String what, Supplier<T> call) {
-    if (mode == Mode.HALTED) {
+    if (halted()) {
       return Future.failedFuture(new HaltedException());
     }
     return Future.fromCompletionStage(guard.call(what, call), context).transform(ar -> {
-      if (mode == Mode.HALTED) {
+      if (halted()) {
         return Future.failedFuture(new HaltedException());
       }
       if (ar.succeeded()) {
@@ -424,11 +436,11 @@ public final class CommandProcessor {
 
   /** A driver read through the guard (not counted by its breaker); fails with a HypervisorException. */
   private <T> Future<T> read(CommandRef ref, Supplier<T> call) {
-    if (mode == Mode.HALTED) {
+    if (halted()) {
       return Future.failedFuture(new HaltedException());
     }
     return Future.fromCompletionStage(guard.read("lookup", call), context)
-        .compose(r -> mode == Mode.HALTED ? Future.failedFuture(new HaltedException()) : Future.succeededFuture(r));
+        .compose(r -> halted() ? Future.failedFuture(new HaltedException()) : Future.succeededFuture(r));
   }
 
   /**
@@ -585,15 +597,15 @@ public final class CommandProcessor {
 
   /** Blocking work on the pool; its result is dropped if the agent halted meanwhile. */
   private <T> Future<T> work(Callable<T> task) {
-    if (mode == Mode.HALTED) {
+    if (halted()) {
       return Future.failedFuture(new HaltedException());
     }
-    return blocking.run(task).compose(r -> mode == Mode.HALTED ? Future.failedFuture(new HaltedException())
+    return blocking.run(task).compose(r -> halted() ? Future.failedFuture(new HaltedException())
         : Future.succeededFuture(r));
   }
 
   private Future<Void> send(Supplier<Future<Void>> write) {
-    return mode == Mode.HALTED ? Future.failedFuture(new HaltedException()) : write.get();
+    return halted() ? Future.failedFuture(new HaltedException()) : write.get();
   }
 
   /**
@@ -611,7 +623,7 @@ public final class CommandProcessor {
         failing.remove(ref.commandId());
         return Future.succeededFuture();
       }
-      if (mode != Mode.OPEN) {
+      if (mode != Mode.OPEN || bus.fenced()) {
         failing.remove(ref.commandId());
         return Future.failedFuture(ar.cause());
       }

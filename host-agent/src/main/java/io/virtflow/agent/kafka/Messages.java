@@ -87,15 +87,16 @@ final class Messages {
     Object payload = command.getPayload();
     String operation = payload == null ? "Unknown" : payload.getClass().getSimpleName();
     return new CommandRef(command.getCommandId(), command.getDomainId(), command.getHostId(), operation,
-        command.getPrincipal(), command.getIdempotencyKey(), command.getRequestHash(), command.getJobId());
+        command.getPrincipal(), command.getIdempotencyKey(), command.getRequestHash(), command.getJobId(),
+        command.getProject());
   }
 
-  static DomainDefinition definitionOf(Define define, String principal) {
+  static DomainDefinition definitionOf(Define define, String principal, String project) {
     List<Disk> disks = define.getDisks().stream()
         .map(d -> new Disk(d.getTarget(), d.getSizeGiB(), d.getFormat(), d.getPath()))
         .toList();
     return new DomainDefinition(define.getName(), define.getVcpus(), define.getMemoryMiB(), disks,
-        define.getGuestAgent(), principal);
+        define.getGuestAgent(), principal, project);
   }
 
   static CommandStatus running(CommandRef ref, Instant at) {
@@ -124,6 +125,7 @@ final class Messages {
         .setRequestHash(ref.requestHash())
         .setJobId(ref.jobId())
         .setResult(result)
+        .setProject(ref.project())
         .build();
   }
 
@@ -159,6 +161,7 @@ final class Messages {
         .setVersion(d.version())
         .setSnapshotCount(0)
         .setPrincipal(d.principal())
+        .setProject(d.project())
         .setUpdatedAt(d.updatedAt())
         .build();
   }

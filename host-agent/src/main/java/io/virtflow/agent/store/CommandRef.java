@@ -5,19 +5,25 @@ import java.util.Objects;
 /**
  * Who a command is and who sent it: the fields every status of the command repeats. {@code operation}
  * is the payload's name ("Define", "Start", ..., "Cancel", "RunStep"); {@code jobId} is the snapshot
- * workflow's job, for its steps.
+ * workflow's job, for its steps; {@code project} is the project (tenant) the gateway named on the command.
  */
 public record CommandRef(String commandId, String domainId, String hostId, String operation, String principal,
-    String idempotencyKey, String requestHash, String jobId) {
+    String idempotencyKey, String requestHash, String jobId, String project) {
 
   public CommandRef {
     Objects.requireNonNull(commandId, "commandId");
     Objects.requireNonNull(operation, "operation");
   }
 
+  /** A command without a project. */
+  public CommandRef(String commandId, String domainId, String hostId, String operation, String principal,
+      String idempotencyKey, String requestHash, String jobId) {
+    this(commandId, domainId, hostId, operation, principal, idempotencyKey, requestHash, jobId, null);
+  }
+
   /** A command outside any job. */
   public CommandRef(String commandId, String domainId, String hostId, String operation, String principal,
       String idempotencyKey, String requestHash) {
-    this(commandId, domainId, hostId, operation, principal, idempotencyKey, requestHash, null);
+    this(commandId, domainId, hostId, operation, principal, idempotencyKey, requestHash, null, null);
   }
 }

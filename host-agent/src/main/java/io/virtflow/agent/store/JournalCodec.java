@@ -74,6 +74,9 @@ final class JournalCodec {
     if (c.jobId() != null) {
       n.put("jobId", c.jobId());
     }
+    if (c.project() != null) {
+      n.put("project", c.project());
+    }
     n.put("status", o.status().name());
     putEnum(n, "fault", o.fault());
     n.put("message", o.message());
@@ -142,7 +145,7 @@ final class JournalCodec {
   private static Outcome outcome(JsonNode n) {
     CommandRef command = new CommandRef(text(n, "commandId"), text(n, "domainId"), text(n, "hostId"),
         text(n, "operation"), text(n, "principal"), text(n, "idempotencyKey"), text(n, "requestHash"),
-        text(n, "jobId"));
+        text(n, "jobId"), text(n, "project"));
     List<RecordedEvent> events = new ArrayList<>();
     for (JsonNode e : n.path("events")) {
       Event event = new Event(Event.Type.valueOf(text(e, "type")), Event.Detail.valueOf(text(e, "detail")),

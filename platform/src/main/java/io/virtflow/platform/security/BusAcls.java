@@ -75,6 +75,8 @@ public final class BusAcls {
     List<AclBinding> out = new ArrayList<>();
     out.add(topic(p, topics.hostCommands(hostId), AclOperation.READ));
     out.add(group(p, agentGroup(hostId), AclOperation.READ));
+    // Fencing: the agent reads host.status (assigned, no group) for the newest epoch of its host id.
+    out.add(topic(p, topics.hostStatus(), AclOperation.READ));
     for (String t : List.of(topics.commandStatus(), topics.vmEvents(), topics.vmState(), topics.hostStatus(),
         topics.dlq())) {
       out.add(topic(p, t, AclOperation.WRITE));

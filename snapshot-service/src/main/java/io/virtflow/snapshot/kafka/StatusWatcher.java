@@ -18,6 +18,7 @@ import io.virtflow.schema.AvroCodec;
 import io.virtflow.schema.CommandStatus;
 import io.virtflow.schema.CommandStatusCode;
 import io.virtflow.schema.Codecs;
+import io.virtflow.snapshot.domain.EpochFence;
 
 /**
  * Waits for the terminal status of the step commands a workflow sends. Reads {@code command.status}
@@ -29,6 +30,8 @@ public final class StatusWatcher {
 
   private final Map<String, Promise<CommandStatus>> waiting = new ConcurrentHashMap<>();
   private final TopicReader reader;
+  /** A step's answer from a replaced instance of its host (a lower agentEpoch) is no answer. */
+  private final EpochFence fence = new EpochFence();
 
   public StatusWatcher(BusConfig bus, Context context) {
     this.reader = new TopicReader("snapshot-status",
@@ -61,11 +64,15 @@ public final class StatusWatcher {
 
   private Future<Void> apply(List<ConsumerRecord<String, byte[]>> batch) {
     for (ConsumerRecord<String, byte[]> r : batch) {
-      if (r.value() == null || !waiting.containsKey(r.key())) {
+      if (r.value() == null) {
         continue;
       }
       try {
+        // Every status is read, not only awaited ones: each teaches the fence its host's newest epoch.
         CommandStatus s = Codecs.COMMAND_STATUS.decode(r.value());
+        if (!fence.admit(s.getHostId(), s.getAgentEpoch(), r.timestamp()) || !waiting.containsKey(r.key())) {
+          continue;
+        }
         if (TERMINAL.contains(s.getStatus())) {
           Promise<CommandStatus> p = waiting.remove(s.getCommandId());
           if (p != null) {
