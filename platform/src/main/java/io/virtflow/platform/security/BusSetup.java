@@ -17,6 +17,7 @@ import org.apache.kafka.clients.admin.ScramMechanism;
 import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
 import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,7 +100,43 @@ public final class BusSetup {
     topics.ensureSharedTopics(admin);
     hosts.forEach(h -> topics.ensureHostTopic(admin, h));
     createUsers(admin, users);
-    createAcls(admin, new BusAcls(bus.topics()).all(hosts));
+    List<AclBinding> acls = new BusAcls(bus.topics()).all(hosts);
+    createAcls(admin, acls);
+    // Both reach the brokers through the metadata log, a moment after the controller accepted them: a
+    // service that logs in before its credentials arrived is refused. Return once the broker has them.
+    awaitVisible(admin, users.keySet(), acls);
+  }
+
+  private static void awaitVisible(Admin admin, Collection<String> users, List<AclBinding> acls) {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try {
+        boolean usersThere = admin.describeUserScramCredentials(List.copyOf(users)).all()
+            .get(10, TimeUnit.SECONDS).keySet().containsAll(users);
+        boolean aclsThere = admin.describeAcls(AclBindingFilter.ANY).values().get(10, TimeUnit.SECONDS)
+            .containsAll(acls);
+        if (usersThere && aclsThere) {
+          return;
+        }
+      } catch (ExecutionException e) {
+        // A user not known yet is an error of the describe call: look again.
+        LOG.debug("not visible yet: {}", e.getCause().toString());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for users and ACLs", e);
+      } catch (TimeoutException e) {
+        LOG.debug("describe timed out");
+      }
+      if (System.nanoTime() > until) {
+        throw new IllegalStateException("users or ACLs did not reach the broker within 30 s");
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for users and ACLs", e);
+      }
+    }
   }
 
   public static void createUsers(Admin admin, Map<String, String> users) {
