@@ -84,9 +84,15 @@ class SecuredBusStackTest {
             // Real qcow2 disks where qemu-img runs, so that snapshots work; memory disks otherwise.
             HostAgentConfig.SIM_DISK_BACKEND, QEMU ? "qcow2" : "memory",
             HostAgentConfig.HEALTH_PORT, Integer.toString(agentHealthPort))))));
+    // The gateway checks bearer tokens: a key pair of this test's own, and an admin token signed with it.
+    java.security.KeyPair keys = io.virtflow.gateway.auth.KeyFiles.generate();
+    java.nio.file.Path publicKey = java.nio.file.Files.writeString(dir.resolve("jwt-public.pem"),
+        io.virtflow.gateway.auth.KeyFiles.publicPem(keys.getPublic()));
     gateway = done(ApiGateway.start(vertx, GatewayConfig.from(identified("localhost:" + port, "gateway",
-        "gateway-pw", Map.of(GatewayConfig.HTTP_PORT, "0")))));
-    http = new Http("http://127.0.0.1:" + gateway.httpPort());
+        "gateway-pw", Map.of(GatewayConfig.HTTP_PORT, "0", GatewayConfig.JWT_PUBLIC_KEY_FILE, publicKey.toString())))));
+    String adminToken = new io.virtflow.gateway.auth.TokenMinter(vertx, keys.getPrivate()).mint("admin",
+        io.virtflow.gateway.domain.Role.ADMIN, java.util.List.of("default"), java.time.Duration.ofHours(1));
+    http = new Http("http://127.0.0.1:" + gateway.httpPort(), adminToken);
   }
 
   private static Map<String, String> identified(String bootstrap, String user, String password,
@@ -162,6 +168,10 @@ class SecuredBusStackTest {
       assertThat(r.body()).as(url).contains("jvm_memory_used_bytes{").contains("kafka_producer_")
           .contains("kafka_consumer_").contains(client);
     });
+    // The agent's hypervisor circuit breaker (DriverGuard), by state.
+    String agent = new Http("http://127.0.0.1:" + agentHealthPort).get("/metrics").body();
+    assertThat(agent).contains("resilience4j_circuitbreaker_state{").contains("name=\"driver-host-1\"")
+        .containsPattern("resilience4j_circuitbreaker_state\\{[^}]*name=\"driver-host-1\"[^}]*state=\"closed\"[^}]*\\} 1\\.0");
   }
 
   /** The snapshot service under its own user: reads the request, sends disk steps, records the snapshot. */

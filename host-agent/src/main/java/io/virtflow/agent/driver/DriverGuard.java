@@ -93,6 +93,8 @@ public final class DriverGuard implements AutoCloseable {
     // Unbounded in principle, bounded by the bulkhead: a thread exists only while it holds a permit.
     this.calls = Executors.newCachedThreadPool(named("virtflow-driver-" + hostId));
     this.timer = Executors.newSingleThreadScheduledExecutor(named("virtflow-driver-timer-" + hostId));
+    // resilience4j_circuitbreaker_state{name="driver-<hostId>"} and friends on the agent's /metrics.
+    io.virtflow.platform.metrics.Metrics.process().bind(breaker);
     breaker.getEventPublisher().onStateTransition(e -> LOG.warn("{}: hypervisor driver circuit breaker {} -> {}",
         hostId, e.getStateTransition().getFromState(), e.getStateTransition().getToState()));
   }
