@@ -43,6 +43,15 @@ public final class OutcomeJournal implements AutoCloseable {
   private final Map<String, String> cancellations = new ConcurrentHashMap<>();
   /** Domain id to the job that holds it (perhaps expired: the caller judges by its clock). */
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+  /** Serialises syncs; when both locks are held, this one is taken first. */
+  private final Object syncLock = new Object();
+  private final java.util.concurrent.atomic.AtomicLong syncCount = new java.util.concurrent.atomic.AtomicLong();
+  /** End of the data written (guarded by this). */
+  private long written;
+  /** End of the data known to be on disk (written under syncLock). */
+  private volatile long synced;
+  /** The failure of a sync, after which nothing more is appended (guarded by this). */
+  private IOException broken;
 
   private OutcomeJournal(Path file, FileChannel channel) {
     this.file = file;
@@ -169,23 +178,70 @@ public final class OutcomeJournal implements AutoCloseable {
     return outcomes.size();
   }
 
-  private synchronized void append(String json) throws IOException {
+  /**
+   * Writes one line and returns once it is on disk. Group commit: the line is written under this object's
+   * lock, then the caller waits for a sync that started after its write; concurrent callers (different
+   * domains on different worker threads) share one {@code fdatasync} instead of queueing one each.
+   * A failed sync leaves the file's tail in doubt, so the journal refuses every later append (the agent
+   * fails loudly instead of going on with records that may not be durable).
+   */
+  private void append(String json) throws IOException {
     byte[] line = (json + "\n").getBytes(StandardCharsets.UTF_8);
-    long end = channel.position();
-    try {
-      AtomicFile.writeFully(channel, ByteBuffer.wrap(line));
-      // Data only: fdatasync also flushes the file's new length, which is all the metadata we need.
-      channel.force(false);
-    } catch (IOException e) {
-      // Do not leave half a line for the next record to be glued to.
-      try {
-        channel.truncate(end);
-        channel.position(end);
-      } catch (IOException again) {
-        e.addSuppressed(again);
+    long mine;
+    synchronized (this) {
+      if (broken != null) {
+        throw new IOException("the journal " + file + " is unusable since a sync failed: " + broken.getMessage(),
+            broken);
       }
-      throw e;
+      long end = channel.position();
+      try {
+        AtomicFile.writeFully(channel, ByteBuffer.wrap(line));
+      } catch (IOException e) {
+        // Do not leave half a line for the next record to be glued to.
+        try {
+          channel.truncate(end);
+          channel.position(end);
+        } catch (IOException again) {
+          e.addSuppressed(again);
+        }
+        throw e;
+      }
+      written = channel.position();
+      mine = written;
     }
+    syncThrough(mine);
+  }
+
+  private void syncThrough(long position) throws IOException {
+    synchronized (syncLock) {
+      if (synced >= position) {
+        return; // a sync that started after this line was written has finished
+      }
+      long target;
+      synchronized (this) {
+        if (broken != null) {
+          throw new IOException("the journal " + file + " is unusable since a sync failed: " + broken.getMessage(),
+              broken);
+        }
+        target = written;
+      }
+      try {
+        // Data only: fdatasync also flushes the file's new length, which is all the metadata we need.
+        channel.force(false);
+        syncCount.incrementAndGet();
+      } catch (IOException e) {
+        synchronized (this) {
+          broken = e;
+        }
+        throw e;
+      }
+      synced = target;
+    }
+  }
+
+  /** How many syncs the journal has made; with concurrent appends, fewer than the lines it holds. */
+  public long syncs() {
+    return syncCount.get();
   }
 
   @Override

@@ -113,6 +113,46 @@ class OutcomeJournalTest {
     }
   }
 
+  /**
+   * Group commit: appends from many threads at once (as different domains' commands do) each return only
+   * once their line is synced, and every line is whole and there after reopening. The syncs are shared,
+   * so there are at most as many as lines (usually far fewer; printed, not asserted: it depends on timing).
+   */
+  @Test
+  void concurrentAppendsAreAllDurableAndShareSyncs() throws Exception {
+    int threads = 8;
+    int each = 50;
+    long syncs;
+    try (OutcomeJournal journal = OutcomeJournal.open(dataDir)) {
+      var pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+      List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        done.add(pool.submit(() -> {
+          for (int i = 0; i < each; i++) {
+            journal.recordOutcome(startedWeb1("c-" + thread + "-" + i));
+          }
+          return null;
+        }));
+      }
+      for (var f : done) {
+        f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      }
+      pool.shutdown();
+      syncs = journal.syncs();
+      assertThat(syncs).isBetween(1L, (long) threads * each);
+    }
+    try (OutcomeJournal again = OutcomeJournal.open(dataDir)) {
+      assertThat(again.outcomeCount()).isEqualTo(threads * each);
+      for (int t = 0; t < threads; t++) {
+        for (int i = 0; i < each; i++) {
+          assertThat(again.outcome("c-" + t + "-" + i)).contains(startedWeb1("c-" + t + "-" + i));
+        }
+      }
+    }
+    System.out.printf("OutcomeJournalTest: %d lines from %d threads, %d syncs%n", threads * each, threads, syncs);
+  }
+
   @Test
   void aTornLastLineLeftByACrashIsCutOffAndAppendingGoesOn() throws IOException {
     try (OutcomeJournal journal = OutcomeJournal.open(dataDir)) {
