@@ -16,7 +16,10 @@ import io.vertx.core.json.JsonObject;
  * {@link #withToken} gives a client with another token, or with none ({@code null}).
  */
 final class Http {
-  private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  // HTTP/1.1, as curl speaks to an http:// URL. The JDK's default (HTTP/2 via an h2c upgrade) once misread
+  // a multi-megabyte /metrics answer of a Vert.x server as HTTP/2 frames in the middle of the body.
+  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5)).build();
   private final String base;
   private final String token;
 
