@@ -1,8 +1,11 @@
 package io.virtflow.gateway.auth;
 
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.LongSupplier;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -22,6 +25,13 @@ import io.virtflow.gateway.domain.Role;
  * {@link Principal}. Refused with {@link Refusal#unauthenticated}: a missing, malformed or forged
  * token, one signed with another algorithm, expired, not yet valid, of another issuer or audience,
  * without {@code exp} or {@code sub}, or naming no known role.
+ *
+ * <p>An ES256 signature check costs about a millisecond of CPU here, which would make it the gateway's
+ * largest cost per request (a command and its long poll are two requests). Tokens that passed the check
+ * are therefore remembered, by their exact text, in a bounded LRU with their validity window: a
+ * remembered token is accepted again without the signature check only while it is valid ({@code nbf} ≤
+ * now &lt; {@code exp}); out of its window it is forgotten and checked in full, which refuses it. Refused
+ * tokens are never remembered, so garbage cannot evict real ones.
  */
 public final class TokenVerifier {
   public static final String ALGORITHM = "ES256";
@@ -32,9 +42,37 @@ public final class TokenVerifier {
   static final int PROJECTS_MAX = 1000;
   private static final String BEARER = "Bearer ";
 
+  /** How many verified tokens are remembered. */
+  static final int CACHE_MAX = 4096;
+
+  /** A token that passed the full check, and the milliseconds between which it stays valid. */
+  private record Verified(Principal principal, long notBeforeMs, long expiresMs) {
+    boolean validAt(long nowMs) {
+      return nowMs >= notBeforeMs && nowMs < expiresMs;
+    }
+  }
+
   private final JWTAuth jwt;
+  private final LongSupplier clockMs;
+  private final Map<String, Verified> verified;
+  private long signatureChecks;
 
   public TokenVerifier(Vertx vertx, String publicKeyPem, String issuer, String audience) {
+    this(vertx, publicKeyPem, issuer, audience, System::currentTimeMillis, CACHE_MAX);
+  }
+
+  /** Tests: the clock the cache judges validity by (Vert.x's own check uses the system clock), and its bound. */
+  TokenVerifier(Vertx vertx, String publicKeyPem, String issuer, String audience, LongSupplier clockMs,
+      int cacheMax) {
+    this.clockMs = clockMs;
+    this.verified = new LinkedHashMap<>(64, 0.75f, true) {
+      private static final long serialVersionUID = 1L;
+
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, Verified> eldest) {
+        return size() > cacheMax;
+      }
+    };
     KeyFiles.readPublicKey(publicKeyPem);
     this.jwt = JWTAuth.create(vertx, new JWTAuthOptions()
         .addPubSecKey(new PubSecKeyOptions().setAlgorithm(ALGORITHM).setBuffer(publicKeyPem))
@@ -62,7 +100,14 @@ public final class TokenVerifier {
     if (token.chars().filter(c -> c == '.').count() != 2) {
       return Future.failedFuture(Refusal.unauthenticated("the token is not a signed JWT"));
     }
+    Principal known = remembered(token);
+    if (known != null) {
+      return Future.succeededFuture(known);
+    }
     Future<io.vertx.ext.auth.User> user;
+    synchronized (verified) {
+      signatureChecks++;
+    }
     try {
       user = jwt.authenticate(new TokenCredentials(token));
     } catch (RuntimeException e) {
@@ -73,13 +118,53 @@ public final class TokenVerifier {
         return Future.failedFuture(Refusal.unauthenticated("the token is invalid: " + reason(ar.cause())));
       }
       try {
-        return Future.succeededFuture(principal(ar.result().attributes().getJsonObject("accessToken")));
+        JsonObject claims = ar.result().attributes().getJsonObject("accessToken");
+        Principal principal = principal(claims);
+        remember(token, principal, claims);
+        return Future.succeededFuture(principal);
       } catch (Refusal r) {
         return Future.failedFuture(r);
       } catch (RuntimeException e) {
         return Future.failedFuture(Refusal.unauthenticated("the token's claims are malformed"));
       }
     });
+  }
+
+  /** The principal of a token verified before and valid now, or null (then it is checked in full). */
+  private Principal remembered(String token) {
+    synchronized (verified) {
+      Verified v = verified.get(token);
+      if (v == null) {
+        return null;
+      }
+      if (v.validAt(clockMs.getAsLong())) {
+        return v.principal();
+      }
+      verified.remove(token);
+      return null;
+    }
+  }
+
+  private void remember(String token, Principal principal, JsonObject claims) {
+    long expiresMs = claims.getLong("exp") * 1000;
+    long notBeforeMs = claims.getValue("nbf") instanceof Number n ? n.longValue() * 1000 : Long.MIN_VALUE;
+    synchronized (verified) {
+      verified.put(token, new Verified(principal, notBeforeMs, expiresMs));
+    }
+  }
+
+  /** How many verified tokens are remembered now (tests). */
+  int remembered() {
+    synchronized (verified) {
+      return verified.size();
+    }
+  }
+
+  /** How many tokens went through the full signature check so far (tests). */
+  long signatureChecks() {
+    synchronized (verified) {
+      return signatureChecks;
+    }
   }
 
   /** Vert.x's reasons are short and name no key material; anything long is cut. */
