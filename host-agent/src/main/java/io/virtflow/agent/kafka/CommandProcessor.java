@@ -293,10 +293,15 @@ public final class CommandProcessor {
     });
   }
 
+  /**
+   * RUNNING goes out while the domain is looked up and the intent recorded; the driver is called only once
+   * it was acknowledged. (Its terminal status has the same key and producer, so it cannot overtake it.)
+   */
   private Future<Void> apply(Command command, CommandRef ref, Request request) {
-    return send(() -> bus.status(Messages.running(ref, now())))
-        .compose(v -> intentThen(command, ref, request, null, () -> call(ref, request.operation().verb(),
-            () -> invoke(command, request)).compose(answer -> finish(ref, answer, outcomeOf(ref, answer)))));
+    Future<Void> running = send(() -> bus.status(Messages.running(ref, now())));
+    return intentThen(command, ref, request, null, () -> running.compose(v -> call(ref,
+        request.operation().verb(), () -> invoke(command, request))
+        .compose(answer -> finish(ref, answer, outcomeOf(ref, answer)))));
   }
 
   /**
@@ -343,10 +348,11 @@ public final class CommandProcessor {
 
   // ---- snapshot workflow steps, jobs, inspection -------------------------------------------------
 
+  /** As {@link #apply}: RUNNING overlaps the lookup and the intent, and is acknowledged before the step runs. */
   private Future<Void> runStep(Command command, CommandRef ref, DiskStep step) {
-    return send(() -> bus.status(Messages.running(ref, now())))
-        .compose(v -> intentThen(command, ref, null, step, () -> call(ref, "runStep " + step.kind(),
-            () -> driver.runStep(ref.domainId(), step)).compose(answer -> finish(ref, answer, stepOutcome(ref, answer)))));
+    Future<Void> running = send(() -> bus.status(Messages.running(ref, now())));
+    return intentThen(command, ref, null, step, () -> running.compose(v -> call(ref, "runStep " + step.kind(),
+        () -> driver.runStep(ref.domainId(), step)).compose(answer -> finish(ref, answer, stepOutcome(ref, answer)))));
   }
 
   private Outcome stepOutcome(CommandRef ref, Answer<StepResult> answer) {
@@ -541,14 +547,19 @@ public final class CommandProcessor {
     }).compose(this::deliver);
   }
 
-  /** Events, then the domain's state, then the terminal status: each acknowledged before the next. */
+  /**
+   * The events and the domain's state, handed to the producer together and both acknowledged, then the
+   * terminal status: whoever sees the end of a command can already read what it did. (Events and state go
+   * to different topics, so nothing orders them against each other anyway; one wait instead of two.)
+   */
   private Future<Void> deliver(Outcome outcome) {
     Future<Void> changes = Future.succeededFuture();
     if (outcome.changedDomain()) {
       String domainId = outcome.command().domainId();
-      changes = send(() -> bus.events(outcome.events().stream().map(e -> Messages.eventOf(outcome, e, hostId))
-          .toList()))
-          .compose(v -> send(() -> publishState(domainId)));
+      Future<Void> events = send(() -> bus.events(outcome.events().stream()
+          .map(e -> Messages.eventOf(outcome, e, hostId)).toList()));
+      Future<Void> state = send(() -> publishState(domainId));
+      changes = Future.all(events, state).mapEmpty();
     }
     return changes.compose(v -> send(() -> bus.status(Messages.statusOf(outcome))));
   }
