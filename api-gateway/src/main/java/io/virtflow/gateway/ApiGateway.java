@@ -62,4 +62,13 @@ public final class ApiGateway implements ServiceRunner.Stoppable {
   int openEventStreams() {
     return verticle.openEventStreams();
   }
+
+  /** Event-stream clients with a Kafka reader of their own; the others follow the one shared tail. */
+  int privateEventReaders() {
+    return verticle.privateEventReaders();
+  }
+
+  boolean eventTailReading() {
+    return verticle.eventTailReading();
+  }
 }

@@ -117,7 +117,7 @@ final class GatewayVerticle extends VerticleBase {
           api = new HttpApi(new HttpApi.Parts(vertx, context, state, service,
               new EventReaders(config.bus().bootstrap(), config.bus().topics().vmEvents(), blocking), health,
               config.maxBodyBytes(), config.maxWait(), config.maxEventStreams(), config.eventHeartbeat(), verifier, audit,
-              config.rateLimitPerSec(), config.requestTimeout(), config.eventMaxStall()));
+              config.rateLimitPerSec(), config.requestTimeout(), config.eventMaxStall(), config.eventTailRecords()));
           return vertx.createHttpServer().requestHandler(new RequestGate(api.router())).listen(config.httpPort(), config.httpHost());
         })
         .<Void>compose(s -> {
@@ -170,6 +170,14 @@ final class GatewayVerticle extends VerticleBase {
 
   int openEventStreams() {
     return api == null ? 0 : api.openEventStreams();
+  }
+
+  int privateEventReaders() {
+    return api == null ? 0 : api.privateEventReaders();
+  }
+
+  boolean eventTailReading() {
+    return api != null && api.eventTailReading();
   }
 
   private KafkaClients openKafka() {

@@ -21,10 +21,12 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import io.virtflow.gateway.domain.DomainRef;
+import io.virtflow.gateway.domain.EventRing;
 import io.virtflow.gateway.domain.FailureCode;
 import io.virtflow.gateway.domain.Principal;
 import io.virtflow.gateway.domain.StreamPosition;
 import io.virtflow.gateway.kafka.EventReaders;
+import io.virtflow.gateway.kafka.EventTail;
 import io.virtflow.platform.kafka.TopicReader;
 import io.virtflow.schema.AvroCodec;
 import io.virtflow.schema.Codecs;
@@ -33,18 +35,22 @@ import io.virtflow.schema.EventType;
 import io.virtflow.schema.Topics;
 
 /**
- * {@code GET /v1/events}: the lifecycle events of {@code vm.events} as Server-Sent Events. Each client
- * has its own reader, from the end of the topic or from the position in {@code Last-Event-ID} (header,
- * or {@code lastEventId} query parameter). Every event's {@code id} is the position right after it, over
- * all partitions, so a reconnecting client gets exactly the events after the last one it saw.
+ * {@code GET /v1/events}: the lifecycle events of {@code vm.events} as Server-Sent Events, from now or
+ * from the position in {@code Last-Event-ID} (header, or {@code lastEventId} query parameter). Every
+ * event's {@code id} is the position right after it, over all partitions, so a reconnecting client gets
+ * exactly the events after the last one it saw.
  *
- * <p>Backpressure: the reader polls its next batch only once the previous one is written and the
- * connection's write queue has drained, so a slow client holds back its own reader, not the gateway's
- * memory: a stream holds at most one poll batch beyond the connection's write-queue mark. A client that
- * leaves the queue full for longer than {@code maxStall} is too slow: it gets a last event
- * {@code event: overflow} whose {@code id} is the position after everything it was sent (so its
- * {@code Last-Event-ID} after reading it resumes exactly there), the response ends, and the connection is
- * closed once that is flushed, or after a grace period if it never is.
+ * <p>Two sources. A stream from now, or resuming from a position the gateway's {@link EventTail} still
+ * holds, follows the tail: one shared reader and ring for all of them, each stream only a cursor. A stream
+ * resuming from an older position gets a reader of its own.
+ *
+ * <p>Backpressure, bounded memory. A stream writes only while its connection's write queue is below its
+ * mark; then it waits for the queue to drain. A client that leaves the queue full for longer than
+ * {@code maxStall}, or (on the tail) falls so far behind that the ring no longer holds its next record, is
+ * too slow: it gets a last event {@code event: overflow} whose {@code id} is the position after everything
+ * it was sent (so its {@code Last-Event-ID} after reading it resumes exactly there), the response ends,
+ * and the connection is closed once that is flushed, or after a grace period if it never is. A private
+ * reader polls its next batch only once the previous one is written, so it holds at most one poll batch.
  */
 final class EventStreams {
   private static final Logger LOG = LoggerFactory.getLogger(EventStreams.class);
@@ -54,14 +60,17 @@ final class EventStreams {
   private final Vertx vertx;
   private final Context context;
   private final EventReaders readers;
+  private final EventTail tail;
   private final int max;
   private final Duration heartbeat;
   private final Duration maxStall;
   private final Set<Stream> open = new HashSet<>();
+  private final java.util.concurrent.atomic.AtomicInteger privateReaders = new java.util.concurrent.atomic.AtomicInteger();
   private final Function<String, String> projectOf;
 
   EventStreams(Vertx vertx, Context context, EventReaders readers, int max, Duration heartbeat,
-      Function<String, String> projectOf, Duration maxStall) {
+      Function<String, String> projectOf, Duration maxStall, int tailRecords) {
+    this.tail = new EventTail(readers, context, tailRecords);
     this.projectOf = projectOf;
     this.maxStall = maxStall;
     this.vertx = vertx;
@@ -93,6 +102,16 @@ final class EventStreams {
     return open.size();
   }
 
+  /** Streams that have a Kafka reader of their own (resumed from before what the tail holds). */
+  int privateReaders() {
+    return privateReaders.get();
+  }
+
+  /** Whether the shared tail is reading. */
+  boolean tailReading() {
+    return tail.reading();
+  }
+
   void handle(RoutingContext ctx) {
     Params.only(ctx, PARAMS);
     Filter filter = filter(ctx);
@@ -103,12 +122,21 @@ final class EventStreams {
     Stream stream = new Stream(ctx.request(), ctx.response(), filter);
     open.add(stream);
     ctx.response().closeHandler(v -> stream.close());
-    readers.open(start, context, stream::onBatch).onComplete(ar -> {
-      if (ar.failed()) {
-        stream.fail(ar.cause());
-      } else {
-        stream.attach(ar.result());
+    tail.ring().onComplete(ar -> {
+      if (stream.closed) {
+        return;
       }
+      if (ar.succeeded() && stream.follow(ar.result(), start)) {
+        return;
+      }
+      // Older than the tail holds (or the tail cannot read now): a reader of its own.
+      readers.open(start, context, stream::onBatch).onComplete(opened -> {
+        if (opened.failed()) {
+          stream.fail(opened.cause());
+        } else {
+          stream.attach(opened.result());
+        }
+      });
     });
   }
 
@@ -118,6 +146,7 @@ final class EventStreams {
     for (Stream s : new ArrayList<>(open)) {
       stopped.add(s.close());
     }
+    stopped.add(tail.stop());
     return Future.join(stopped).mapEmpty();
   }
 
@@ -154,14 +183,18 @@ final class EventStreams {
     return TopicReader.Start.at(offsets);
   }
 
-  /** One client's stream. */
-  private final class Stream {
+  /** One client's stream: a cursor on the shared tail, or a reader of its own. */
+  private final class Stream implements EventTail.Follower {
     private final io.vertx.core.http.HttpServerRequest request;
     private final HttpServerResponse response;
     private final Filter filter;
     private final Promise<Void> ready = Promise.promise();
     private final Map<Integer, Long> positions = new TreeMap<>();
     private TopicReader reader;
+    private EventRing<DomainEvent> ring;
+    private Map<Integer, Long> resumeAt;
+    private long cursor;
+    private boolean waitingForDrain;
     private long heartbeatTimer = -1;
     private long stallTimer = -1;
     private Promise<Void> drained;
@@ -174,14 +207,92 @@ final class EventStreams {
       this.filter = filter;
     }
 
+    /**
+     * Follows the tail from now, or from {@code start} if the ring holds everything after it; false if it
+     * does not (the caller gives the stream a reader of its own).
+     */
+    boolean follow(EventRing<DomainEvent> shared, TopicReader.Start start) {
+      if (start.fromEnd()) {
+        cursor = shared.next();
+        positions.putAll(shared.current());
+      } else {
+        var from = shared.startFor(start.offsets());
+        if (from.isEmpty()) {
+          return false;
+        }
+        cursor = from.get();
+        resumeAt = start.offsets();
+        positions.putAll(start.offsets());
+      }
+      ring = shared;
+      tail.follow(this);
+      begin();
+      ready.tryComplete();
+      wake();
+      return true;
+    }
+
+    /** Writes what the ring holds past the cursor, as long as the connection takes it. */
+    @Override
+    public void wake() {
+      if (closed) {
+        return;
+      }
+      if (cursor < ring.oldest()) {
+        // Also while it waits for its queue to drain: the ring, not the timer, bounds how far behind it gets.
+        tooSlow("it fell more than the gateway's " + (ring.next() - ring.oldest()) + " buffered events behind");
+        return;
+      }
+      if (waitingForDrain) {
+        return;
+      }
+      while (cursor < ring.next()) {
+        EventRing.Entry<DomainEvent> e = ring.get(cursor++);
+        if (resumeAt != null && !EventRing.after(e, resumeAt)) {
+          continue;
+        }
+        emit(e.partition(), e.offset(), e.value());
+        if (response.writeQueueFull()) {
+          waitingForDrain = true;
+          awaitDrain().onComplete(v -> {
+            waitingForDrain = false;
+            wake();
+          });
+          return;
+        }
+      }
+    }
+
+    @Override
+    public void tailFailed(Throwable cause) {
+      LOG.warn("event stream: the shared reader stopped ({}); ending the stream at {}", cause.toString(),
+          StreamPosition.format(positions));
+      close();
+    }
+
+    /** The answer's head and the keep-alive comments. */
+    private void begin() {
+      response.setStatusCode(200).setChunked(true)
+          .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+          .putHeader("Cache-Control", "no-cache")
+          .putHeader("X-Accel-Buffering", "no");
+      response.write(": connected\n\n");
+      heartbeatTimer = vertx.setPeriodic(heartbeat.toMillis(), t -> {
+        if (!closed) {
+          response.write(": keep-alive\n\n");
+        }
+      });
+    }
+
     void attach(TopicReader r) {
-      reader = r;
       if (closed) {
         // The client left while its reader was being built: run it just long enough to close its consumer.
         r.start();
         r.stop();
         return;
       }
+      reader = r;
+      privateReaders.incrementAndGet();
       // Asked for before start(): the positions are then handed over before the first batch.
       r.startPositions().onComplete(ar -> {
         if (ar.failed()) {
@@ -192,16 +303,7 @@ final class EventStreams {
           return;
         }
         positions.putAll(ar.result());
-        response.setStatusCode(200).setChunked(true)
-            .putHeader("Content-Type", "text/event-stream; charset=utf-8")
-            .putHeader("Cache-Control", "no-cache")
-            .putHeader("X-Accel-Buffering", "no");
-        response.write(": connected\n\n");
-        heartbeatTimer = vertx.setPeriodic(heartbeat.toMillis(), t -> {
-          if (!closed) {
-            response.write(": keep-alive\n\n");
-          }
-        });
+        begin();
         ready.tryComplete();
       });
       r.start();
@@ -216,26 +318,32 @@ final class EventStreams {
         return Future.succeededFuture();
       }
       for (ConsumerRecord<String, byte[]> rec : batch) {
-        // Every record moves the position, shown or not: the next shown event's id covers the skipped ones.
-        positions.put(rec.partition(), rec.offset() + 1);
-        DomainEvent event;
+        DomainEvent event = null;
         try {
           event = Codecs.DOMAIN_EVENT.decode(rec.value());
         } catch (AvroCodec.UndecodableException e) {
           LOG.warn("event stream: skipping undecodable record {}-{}@{}: {}", rec.topic(), rec.partition(),
               rec.offset(), e.getMessage());
-          continue;
         }
-        if (filter.matches(event)) {
-          response.write("id: " + StreamPosition.format(positions) + "\ndata: "
-              + Renderings.event(event).encode() + "\n\n");
-        }
+        emit(rec.partition(), rec.offset(), event);
       }
-      if (!response.writeQueueFull()) {
-        return Future.succeededFuture();
+      return response.writeQueueFull() ? awaitDrain() : Future.succeededFuture();
+    }
+
+    /** Every record moves the position, shown or not: the next shown event's id covers the skipped ones. */
+    private void emit(int partition, long offset, DomainEvent event) {
+      positions.put(partition, offset + 1);
+      if (event != null && filter.matches(event)) {
+        response.write("id: " + StreamPosition.format(positions) + "\ndata: "
+            + Renderings.event(event).encode() + "\n\n");
       }
+    }
+
+    /** Completes when the write queue drained; a client that keeps it full for maxStall is too slow. */
+    private Future<Void> awaitDrain() {
       drained = Promise.promise();
-      stallTimer = vertx.setTimer(maxStall.toMillis(), t -> tooSlow());
+      stallTimer = vertx.setTimer(maxStall.toMillis(), t -> tooSlow("the stream's write queue stayed full for "
+          + maxStall.toMillis() + " ms"));
       response.drainHandler(v -> {
         vertx.cancelTimer(stallTimer);
         if (drained != null) {
@@ -245,17 +353,16 @@ final class EventStreams {
       return drained.future();
     }
 
-    /** The write queue stayed full for maxStall: say where to resume, end, and let the connection go. */
-    private void tooSlow() {
+    /** The client cannot keep up: say where to resume, end, and let the connection go. */
+    private void tooSlow(String why) {
       if (closed) {
         return;
       }
       String resumeAt = StreamPosition.format(positions);
-      LOG.info("event stream: client {} too slow (write queue full for {} ms); disconnecting at {}",
-          request.remoteAddress(), maxStall.toMillis(), resumeAt);
+      LOG.info("event stream: client {} too slow ({}); disconnecting at {}", request.remoteAddress(), why, resumeAt);
       response.write("event: overflow\nid: " + resumeAt + "\ndata: "
-          + new io.vertx.core.json.JsonObject().put("reason", "client too slow: the stream's write queue stayed full for "
-              + maxStall.toMillis() + " ms").put("lastEventId", resumeAt).encode() + "\n\n");
+          + new io.vertx.core.json.JsonObject().put("reason", "client too slow: " + why)
+              .put("lastEventId", resumeAt).encode() + "\n\n");
       var connection = request.connection();
       // Closed once the last event is flushed, or after a grace (another maxStall, at least 5 s) if the client
       // never reads it; until then the stream holds only what was already queued.
@@ -279,6 +386,7 @@ final class EventStreams {
       }
       closed = true;
       open.remove(this);
+      tail.unfollow(this);
       if (heartbeatTimer >= 0) {
         vertx.cancelTimer(heartbeatTimer);
       }
@@ -295,6 +403,7 @@ final class EventStreams {
       }
       if (reader != null) {
         stopped = reader.stop();
+        privateReaders.decrementAndGet();
       }
       return stopped == null ? Future.succeededFuture() : stopped;
     }

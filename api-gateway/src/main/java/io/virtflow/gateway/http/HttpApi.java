@@ -29,12 +29,12 @@ public final class HttpApi {
   public record Parts(Vertx vertx, Context context, GatewayState state, CommandService commands, EventReaders eventReaders,
       Health health, long maxBodyBytes, Duration maxWait, int maxEventStreams, Duration eventHeartbeat,
       TokenVerifier verifier, AuditLog audit, int rateLimitPerSec, Duration requestTimeout,
-      Duration eventMaxStall) {
+      Duration eventMaxStall, int eventTailRecords) {
   }
 
   public HttpApi(Parts p) {
     this.events = new EventStreams(p.vertx(), p.context(), p.eventReaders(), p.maxEventStreams(), p.eventHeartbeat(),
-        p.state()::projectOf, p.eventMaxStall());
+        p.state()::projectOf, p.eventMaxStall(), p.eventTailRecords());
     CommandRoutes commands = new CommandRoutes(p.commands(), p.state());
     QueryRoutes queries = new QueryRoutes(p.vertx(), p.state(), p.maxWait(), p.health());
     Guard guard = new Guard(p.vertx(), p.state().clock(), p.verifier(), p.rateLimitPerSec(), p.audit(),
@@ -95,6 +95,15 @@ public final class HttpApi {
 
   public int openEventStreams() {
     return events.openCount();
+  }
+
+  /** Event streams with a Kafka reader of their own (the others share the gateway's one tail). */
+  public int privateEventReaders() {
+    return events.privateReaders();
+  }
+
+  public boolean eventTailReading() {
+    return events.tailReading();
   }
 
   public Future<Void> closeEventStreams() {

@@ -11,7 +11,8 @@ import io.virtflow.platform.kafka.TopicReader;
 import io.virtflow.platform.vertx.Blocking;
 
 /**
- * Opens one {@link TopicReader} on {@code vm.events} per event-stream client. The consumer is built on
+ * Opens {@link TopicReader}s on {@code vm.events}: the gateway's shared live tail ({@link EventTail}), and
+ * one per event-stream client that resumes from a position older than the tail holds. The consumer is built on
  * a worker (its constructor resolves the bootstrap addresses); the reader is returned not yet started.
  */
 public final class EventReaders {
@@ -27,7 +28,11 @@ public final class EventReaders {
   }
 
   public Future<TopicReader> open(TopicReader.Start start, Context context, TopicReader.BatchHandler handler) {
-    String name = "gateway-events-" + sequence.incrementAndGet();
+    return open("gateway-events-" + sequence.incrementAndGet(), start, context, handler);
+  }
+
+  public Future<TopicReader> open(String name, TopicReader.Start start, Context context,
+      TopicReader.BatchHandler handler) {
     return blocking.run(() -> new KafkaConsumer<String, byte[]>(KafkaSettings.reader(bootstrap, name)))
         .map(consumer -> new TopicReader(name, consumer, topic, start, context, handler));
   }

@@ -96,6 +96,11 @@ public final class TopicReader implements AutoCloseable {
     return failure;
   }
 
+  /** Completes when the reader's thread ended: after {@link #stop()}, or when it failed ({@link #failure()}). */
+  public Future<Void> ended() {
+    return Future.fromCompletionStage(stopped, context);
+  }
+
   public Future<Void> stop() {
     running = false;
     consumer.wakeup();
