@@ -2,6 +2,8 @@ package io.virtflow.gateway.domain;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,8 +14,24 @@ import java.util.Optional;
  * (lower {@code version}) is ignored; a name change moves the index.
  */
 public final class DomainDirectory {
+  /** Where a domain sorts in lists: by name, then id. Also a page cursor. */
+  public record ListKey(String name, String domainId) implements Comparable<ListKey> {
+    private static final Comparator<ListKey> ORDER = Comparator.comparing(ListKey::name)
+        .thenComparing(ListKey::domainId);
+
+    public static ListKey of(DomainView d) {
+      return new ListKey(d.name(), d.domainId());
+    }
+
+    @Override
+    public int compareTo(ListKey o) {
+      return ORDER.compare(this, o);
+    }
+  }
+
   private final Map<String, DomainView> byId = new HashMap<>();
   private final Map<String, String> idByName = new HashMap<>();
+  private final NavigableMap<ListKey, DomainView> sorted = new TreeMap<>();
 
   public void upsert(DomainView view) {
     DomainView old = byId.get(view.domainId());
@@ -22,15 +40,18 @@ public final class DomainDirectory {
     }
     if (old != null) {
       idByName.remove(old.name(), old.domainId());
+      sorted.remove(ListKey.of(old));
     }
     byId.put(view.domainId(), view);
     idByName.put(view.name(), view.domainId());
+    sorted.put(ListKey.of(view), view);
   }
 
   public void remove(String domainId) {
     DomainView old = byId.remove(domainId);
     if (old != null) {
       idByName.remove(old.name(), domainId);
+      sorted.remove(ListKey.of(old));
     }
   }
 
@@ -55,11 +76,14 @@ public final class DomainDirectory {
     return idByName.containsKey(name);
   }
 
-  /** Every domain, by name. */
+  /** Every domain, by name (then id). */
   public List<DomainView> all() {
-    List<DomainView> out = new ArrayList<>(byId.values());
-    out.sort(Comparator.comparing(DomainView::name).thenComparing(DomainView::domainId));
-    return out;
+    return new ArrayList<>(sorted.values());
+  }
+
+  /** The domains after {@code after} (all of them when null), by name then id; a view, walked lazily. */
+  public Iterable<DomainView> after(ListKey after) {
+    return after == null ? sorted.values() : sorted.tailMap(after, false).values();
   }
 
   public int size() {

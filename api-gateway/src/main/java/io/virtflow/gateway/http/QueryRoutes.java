@@ -1,6 +1,9 @@
 package io.virtflow.gateway.http;
 
 import java.time.Duration;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Optional;
 import java.util.Set;
 
@@ -10,6 +13,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.virtflow.gateway.command.GatewayState;
 import io.virtflow.gateway.domain.CommandTrack;
+import io.virtflow.gateway.domain.DomainDirectory;
 import io.virtflow.gateway.domain.DomainRef;
 import io.virtflow.gateway.domain.DomainView;
 import io.virtflow.gateway.domain.HostView;
@@ -23,6 +27,8 @@ import io.virtflow.schema.SchemaSet;
 
 /** The reads: domains, snapshot trees, hosts, command status (with long poll), the schema set, health. */
 final class QueryRoutes {
+  /** The largest page of {@code GET /v1/domains?limit=}. */
+  static final long MAX_PAGE = 1_000;
   private final Vertx vertx;
   private final GatewayState state;
   private final Duration maxWait;
@@ -52,23 +58,70 @@ final class QueryRoutes {
     this.schemas = files.encode();
   }
 
+  /**
+   * {@code GET /v1/domains}: every domain the principal sees, by name then id, or with {@code limit} a page
+   * of them and, when more follow, {@code next}: the {@code after} of the next page. Defines accepted and
+   * not yet reported by their host are listed too ({@code "pending": true}). Pages walk the sorted
+   * projection from the cursor: a page costs its own size, not the number of domains.
+   */
   void domains(RoutingContext ctx) {
-    Params.only(ctx, Set.of());
+    Params.only(ctx, Set.of("limit", "after"));
     Principal who = Guard.principal(ctx);
-    JsonArray out = new JsonArray();
-    for (DomainView d : state.domains().all()) {
-      String project = state.projectOf(d.domainId());
-      if (who.sees(project)) {
-        out.add(Renderings.domain(d, state.snapshots().count(d.domainId())).put("project", project));
-      }
-    }
+    Long limitParam = Params.number(ctx, "limit", 1, MAX_PAGE);
+    String afterParam = Params.string(ctx, "after");
+    DomainDirectory.ListKey after = afterParam == null ? null : PageCursor.decode(afterParam)
+        .orElseThrow(() -> ApiError.badParameter("after", "'" + afterParam
+            + "' is not a page cursor of this list (use the 'next' of the previous page)"));
+    long limit = limitParam == null ? Long.MAX_VALUE : limitParam;
+
+    // Accepted defines the projection does not show yet: few, merged in order.
+    TreeMap<DomainDirectory.ListKey, JsonObject> pending = new TreeMap<>();
     for (PendingDefines.Pending p : state.pending().all()) {
       String project = state.projectOf(p.domainId());
-      if (p.acknowledged() && !state.domains().contains(p.domainId()) && who.sees(project)) {
-        out.add(Renderings.pendingDomain(p).put("project", project));
+      DomainDirectory.ListKey key = new DomainDirectory.ListKey(p.name(), p.domainId());
+      if (p.acknowledged() && !state.domains().contains(p.domainId()) && who.sees(project)
+          && (after == null || key.compareTo(after) > 0)) {
+        pending.put(key, Renderings.pendingDomain(p).put("project", project));
       }
     }
-    json(ctx, new JsonObject().put("domains", out));
+    JsonArray out = new JsonArray();
+    DomainDirectory.ListKey last = null;
+    boolean more = false;
+    Iterator<DomainView> listed = state.domains().after(after).iterator();
+    DomainView nextListed = nextVisible(listed, who);
+    while (nextListed != null || !pending.isEmpty()) {
+      DomainDirectory.ListKey listedKey = nextListed == null ? null : DomainDirectory.ListKey.of(nextListed);
+      boolean takePending = listedKey == null || (!pending.isEmpty() && pending.firstKey().compareTo(listedKey) < 0);
+      if (out.size() == limit) {
+        more = true;
+        break;
+      }
+      if (takePending) {
+        Map.Entry<DomainDirectory.ListKey, JsonObject> p = pending.pollFirstEntry();
+        out.add(p.getValue());
+        last = p.getKey();
+      } else {
+        String project = state.projectOf(nextListed.domainId());
+        out.add(Renderings.domain(nextListed, state.snapshots().count(nextListed.domainId())).put("project", project));
+        last = listedKey;
+        nextListed = nextVisible(listed, who);
+      }
+    }
+    JsonObject page = new JsonObject().put("domains", out);
+    if (more) {
+      page.put("next", PageCursor.encode(last));
+    }
+    json(ctx, page);
+  }
+
+  private DomainView nextVisible(Iterator<DomainView> it, Principal who) {
+    while (it.hasNext()) {
+      DomainView d = it.next();
+      if (who.sees(state.projectOf(d.domainId()))) {
+        return d;
+      }
+    }
+    return null;
   }
 
   void domain(RoutingContext ctx) {
