@@ -30,8 +30,16 @@ public final class Scale {
     double listRate = Math.min(s.rate(), 5);
     LoadGenerator.Run list = LoadGenerator.run(listRate, Duration.ZERO, s.duration(), seq -> bench.api()
         .get("/v1/domains").thenApply(a -> a.status() == 200 && a.json().getJsonArray("domains").size() >= total));
+    // A page of 100 (what a UI or a CLI asks for), from a random place in the list.
+    String[] cursors = pageCursors(bench, 100, total);
+    LoadGenerator.Run page = LoadGenerator.run(s.rate(), s.warmup(), s.duration(), seq -> {
+      String after = cursors[(int) (seq % cursors.length)];
+      return bench.api().get("/v1/domains?limit=100" + (after == null ? "" : "&after=" + after))
+          .thenApply(a -> a.status() == 200 && a.json().getJsonArray("domains").size() == Math.min(100, total));
+    });
     System.err.println("bench scale: GET latencies measured");
     r.latencies("list", list.latencyMicros()).put("listOpsPerSec", list.opsPerSec()).put("listFailed", list.failed());
+    r.latencies("page100", page.latencyMicros()).put("page100Failed", page.failed());
     r.put("hosts", s.hosts()).put("domainsPerHost", s.domains()).put("domains", total)
         .put("defineSeconds", defineSeconds).put("oneFailed", one.failed());
     if (bench.stack() == null) {
@@ -53,6 +61,23 @@ public final class Scale {
         .put("gatewayHeapAfterRebuildMiB", (afterRebuild - without[0]) / 1048576.0)
         .put("jvmHeapAfterGcMiB", afterRebuild / 1048576.0)
         .put("rebuildSeconds", rebuildSeconds).put("domainsAfterRebuild", seen);
+  }
+
+  /** The {@code after} of every full page of {@code size} (null: the first page), walking the list once. */
+  private static String[] pageCursors(Bench bench, int size, int total) {
+    List<String> out = new java.util.ArrayList<>();
+    out.add(null);
+    String after = null;
+    while (true) {
+      var page = Bench.join(bench.api().get("/v1/domains?limit=" + size + (after == null ? "" : "&after=" + after)))
+          .json();
+      after = page.getString("next");
+      if (after == null || (out.size() + 1) * size > total) {
+        break;
+      }
+      out.add(after);
+    }
+    return out.toArray(new String[0]);
   }
 
   /** Heap in use after a full collection (the JVM runs {@code System.gc()} as a full GC with G1). */
