@@ -109,8 +109,12 @@ final class GatewayVerticle extends VerticleBase {
         })
         .compose(p -> {
           projections = p;
-          sweepTimer = vertx.setPeriodic(SWEEP_INTERVAL_MS, t -> state.sweep());
           CommandService service = new CommandService(state, sink, ids, config.commandDeadline());
+          // Started once the projections caught up: a command's RUNNING is known before it could look overdue.
+          sweepTimer = vertx.setPeriodic(SWEEP_INTERVAL_MS, t -> {
+            state.sweep();
+            service.timeOutOverdue();
+          });
           return startRouter(service).map(service);
         })
         .compose(service -> {

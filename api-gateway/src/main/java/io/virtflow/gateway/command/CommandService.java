@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -299,7 +300,7 @@ public final class CommandService {
     Instant at = now();
     StatusUpdate status = new StatusUpdate(d.commandId(), d.domainId(), d.hostId(), d.operation().name(),
         Phase.ACCEPTED, null, null, null, at, d.principal(), d.idempotencyKey(), d.requestHash(), null, null,
-        d.project());
+        d.project(), d.deadline());
     state.statusReported(status);
     Accepted accepted = new Accepted(d.commandId(), d.domainId(), false);
     Future<Void> written = sink.publishStatus(status);
@@ -317,6 +318,22 @@ public final class CommandService {
         // The command itself is durable and will run; only its ACCEPTED line is missing from the topic.
         LOG.warn("command {} accepted, but its ACCEPTED status could not be written: {}", d.commandId(), e.toString()));
     return Future.succeededFuture(accepted);
+  }
+
+  /**
+   * Ends TIMED_OUT every command that can no longer start because its host is down past its deadline
+   * ({@link GatewayState#overdue}): applied here and written to {@code command.status}. A write that fails
+   * is tried again by the next sweep after a restart (the topic still says ACCEPTED). Returns how many.
+   */
+  public int timeOutOverdue() {
+    List<StatusUpdate> overdue = state.overdue();
+    for (StatusUpdate u : overdue) {
+      LOG.info("command {} ({} on {}) TIMED_OUT: {}", u.commandId(), u.operation(), u.hostId(), u.message());
+      state.statusReported(u);
+      sink.publishStatus(u).onFailure(e -> LOG.warn("command {}: its TIMED_OUT status could not be written: {}",
+          u.commandId(), e.toString()));
+    }
+    return overdue.size();
   }
 
   private Throwable notTaken(Prepared p, Throwable cause) {

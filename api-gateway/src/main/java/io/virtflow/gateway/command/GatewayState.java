@@ -229,6 +229,29 @@ public final class GatewayState {
     return h.up(clock.instant(), hostDownAfter);
   }
 
+  /**
+   * The TIMED_OUT statuses of the commands that will never run: waiting for a host that is DOWN (or was
+   * never seen) past their deadline plus {@code hostDownAfter}. Their agent, should it come back, ends
+   * them TIMED_OUT too (it checks the deadline first); without this they would stay ACCEPTED forever.
+   */
+  public List<StatusUpdate> overdue() {
+    Instant now = clock.instant();
+    List<StatusUpdate> out = new ArrayList<>();
+    for (CommandTrack t : commands.unfinished()) {
+      if (!t.missedItsStart(now, hostDownAfter)) {
+        continue;
+      }
+      boolean down = t.hostId() == null || hosts.find(t.hostId()).map(h -> !hostUp(h)).orElse(true);
+      if (down) {
+        out.add(new StatusUpdate(t.commandId(), t.domainId(), t.hostId(), t.operation(), Phase.TIMED_OUT,
+            "TIMEOUT", "host " + t.hostId() + " is down and the command's deadline " + t.deadline()
+                + " passed before it could start: it will not run", null, now, t.principal(), null, null, null,
+            t.jobId(), t.project()));
+      }
+    }
+    return out;
+  }
+
   /** Memory placed on a host by this gateway that its last heartbeat does not show yet. */
   public long reservedMiB(HostView h) {
     return pending.reservedMiB(h.hostId(), h.heartbeatAt());

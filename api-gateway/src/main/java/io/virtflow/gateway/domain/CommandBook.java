@@ -3,7 +3,9 @@ package io.virtflow.gateway.domain;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 
 /**
@@ -20,6 +22,7 @@ public final class CommandBook {
   private final int cap;
   private final Map<String, CommandTrack> byId = new LinkedHashMap<>();
   private final LinkedHashSet<String> terminalOrder = new LinkedHashSet<>();
+  private final Set<String> open = new LinkedHashSet<>();
 
   public CommandBook(int cap) {
     if (cap < 1) {
@@ -35,6 +38,9 @@ public final class CommandBook {
     boolean became = !wasTerminal && track.terminal();
     if (became) {
       terminalOrder.add(u.commandId());
+      open.remove(u.commandId());
+    } else if (!track.terminal()) {
+      open.add(u.commandId());
     }
     evict();
     return new Applied(track, outcome, became);
@@ -48,6 +54,11 @@ public final class CommandBook {
     return byId.size();
   }
 
+  /** The commands with no terminal status yet, oldest first. */
+  public List<CommandTrack> unfinished() {
+    return open.stream().map(byId::get).toList();
+  }
+
   private void evict() {
     Iterator<String> oldestDone = terminalOrder.iterator();
     while (terminalOrder.size() > cap && oldestDone.hasNext()) {
@@ -56,7 +67,9 @@ public final class CommandBook {
     }
     Iterator<Map.Entry<String, CommandTrack>> oldest = byId.entrySet().iterator();
     while (byId.size() > 2L * cap && oldest.hasNext()) {
-      terminalOrder.remove(oldest.next().getKey());
+      String id = oldest.next().getKey();
+      terminalOrder.remove(id);
+      open.remove(id);
       oldest.remove();
     }
   }

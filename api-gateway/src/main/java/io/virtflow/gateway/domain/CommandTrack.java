@@ -1,5 +1,6 @@
 package io.virtflow.gateway.domain;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -41,6 +42,7 @@ public final class CommandTrack {
   private String result;
   private String jobId;
   private Instant updatedAt;
+  private Instant deadline;
   private final List<Step> history = new ArrayList<>(4);
 
   public CommandTrack(String commandId) {
@@ -80,6 +82,7 @@ public final class CommandTrack {
     idempotencyKey = idempotencyKey == null ? u.idempotencyKey() : idempotencyKey;
     requestHash = requestHash == null ? u.requestHash() : requestHash;
     jobId = jobId == null ? u.jobId() : jobId;
+    deadline = deadline == null ? u.deadline() : deadline;
   }
 
   public String commandId() {
@@ -147,6 +150,20 @@ public final class CommandTrack {
 
   public Instant updatedAt() {
     return updatedAt;
+  }
+
+  public Instant deadline() {
+    return deadline;
+  }
+
+  /**
+   * Whether the command can no longer start: still only ACCEPTED (its agent never said RUNNING) and its
+   * deadline more than {@code grace} ago. An agent checks the deadline before it starts a command, and
+   * says RUNNING before it touches anything, so such a command never runs; {@code grace} covers a RUNNING
+   * not yet read.
+   */
+  public boolean missedItsStart(Instant now, Duration grace) {
+    return phase == Phase.ACCEPTED && deadline != null && now.isAfter(deadline.plus(grace));
   }
 
   public List<Step> history() {

@@ -123,6 +123,7 @@ public final class AvroMapping {
         .setResult(u.result())
         .setJobId(u.jobId())
         .setProject(u.project())
+        .setDeadline(u.deadline())
         .build();
   }
 
@@ -130,7 +131,7 @@ public final class AvroMapping {
     return new StatusUpdate(s.getCommandId(), s.getDomainId(), s.getHostId(), s.getOperation(),
         Phase.valueOf(s.getStatus().name()), s.getCode() == null ? null : s.getCode().name(), s.getMessage(),
         s.getDomainState() == null ? null : s.getDomainState().name(), s.getAt(), s.getPrincipal(),
-        s.getIdempotencyKey(), s.getRequestHash(), s.getResult(), s.getJobId(), s.getProject());
+        s.getIdempotencyKey(), s.getRequestHash(), s.getResult(), s.getJobId(), s.getProject(), s.getDeadline());
   }
 
   /**
