@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 import org.apache.kafka.clients.consumer.Consumer;
@@ -64,7 +65,7 @@ public final class OrderedCommitConsumer<T> implements AutoCloseable {
   private final Consumer<String, byte[]> consumer;
   private final Collection<String> topics;
   private final Context context;
-  private final Function<byte[], T> decoder;
+  private final BiFunction<String, byte[], T> decoder;
   private final Handler<T> handler;
   private final DeadLetters deadLetters;
   private final int maxInFlight;
@@ -81,6 +82,16 @@ public final class OrderedCommitConsumer<T> implements AutoCloseable {
 
   public OrderedCommitConsumer(String name, Consumer<String, byte[]> consumer, Collection<String> topics,
       Context context, Function<byte[], T> decoder, Handler<T> handler, DeadLetters deadLetters, int maxInFlight) {
+    this(name, consumer, topics, context, decodeAny(decoder), handler, deadLetters, maxInFlight);
+  }
+
+  /**
+   * A consumer of several topics whose values are of different kinds: {@code decoder} receives the record's
+   * topic with its value, and throws for a value it cannot decode (which is then dead-lettered).
+   */
+  public OrderedCommitConsumer(String name, Consumer<String, byte[]> consumer, Collection<String> topics,
+      Context context, BiFunction<String, byte[], T> decoder, Handler<T> handler, DeadLetters deadLetters,
+      int maxInFlight) {
     this.name = Objects.requireNonNull(name);
     this.consumer = Objects.requireNonNull(consumer);
     this.topics = List.copyOf(topics);
@@ -92,6 +103,11 @@ public final class OrderedCommitConsumer<T> implements AutoCloseable {
       throw new IllegalArgumentException("maxInFlight must be positive");
     }
     this.maxInFlight = maxInFlight;
+  }
+
+  private static <T> BiFunction<String, byte[], T> decodeAny(Function<byte[], T> decoder) {
+    Objects.requireNonNull(decoder);
+    return (topic, bytes) -> decoder.apply(bytes);
   }
 
   /** Starts the poll thread. The future completes once the group gave this consumer its partitions. */
@@ -193,7 +209,7 @@ public final class OrderedCommitConsumer<T> implements AutoCloseable {
     Future<Void> effect;
     T value;
     try {
-      value = decoder.apply(record.value());
+      value = decoder.apply(record.topic(), record.value());
     } catch (RuntimeException e) {
       effect = deadLetters.park(record, e.getMessage());
       effect.onComplete(ar -> finish(record, log, ar.failed() ? ar.cause() : null, attempt, true));
