@@ -37,12 +37,14 @@ import io.virtflow.platform.config.Settings;
  * @param rateLimitPerSec requests one principal may make per second over HTTP; beyond, 429
  * @param requestTimeout how long an HTTP request may take before a 503 {@code TIMEOUT} (event streams and
  *     long polls have their own bound)
+ * @param dlqSweep whether this gateway takes part in the dead-letter sweep of the projection topics
+ *     ({@code DeadLetterSweep})
  */
 public record GatewayConfig(BusConfig bus, String httpHost, int httpPort, Duration hostDownAfter,
     Duration commandDeadline, Duration sendTimeout, long maxBodyBytes, Duration maxWait, int maxEventStreams,
     Duration eventHeartbeat, int maxTrackedCommands, boolean routerEnabled, int routerMaxInFlight,
     Duration eventMaxStall, String jwtPublicKeyPem, String jwtIssuer, String jwtAudience, int rateLimitPerSec,
-    Duration requestTimeout) {
+    Duration requestTimeout, boolean dlqSweep) {
 
   public static final String HTTP_HOST = "VIRTFLOW_HTTP_HOST";
   public static final String HTTP_PORT = "VIRTFLOW_HTTP_PORT";
@@ -63,6 +65,7 @@ public record GatewayConfig(BusConfig bus, String httpHost, int httpPort, Durati
   public static final String JWT_AUDIENCE = "VIRTFLOW_JWT_AUDIENCE";
   public static final String RATE_LIMIT_PER_SEC = "VIRTFLOW_RATE_LIMIT_PER_SEC";
   public static final String REQUEST_TIMEOUT_MS = "VIRTFLOW_REQUEST_TIMEOUT_MS";
+  public static final String DLQ_SWEEP = "VIRTFLOW_DLQ_SWEEP";
 
   private static final long HOUR_MS = 3_600_000L;
 
@@ -87,7 +90,8 @@ public record GatewayConfig(BusConfig bus, String httpHost, int httpPort, Durati
         s.string(JWT_ISSUER, TokenVerifier.DEFAULT_ISSUER),
         s.string(JWT_AUDIENCE, TokenVerifier.DEFAULT_AUDIENCE),
         s.integer(RATE_LIMIT_PER_SEC, 200, 1, 1_000_000),
-        s.millis(REQUEST_TIMEOUT_MS, 30_000, 10, HOUR_MS));
+        s.millis(REQUEST_TIMEOUT_MS, 30_000, 10, HOUR_MS),
+        s.bool(DLQ_SWEEP, true));
     s.validate();
     return c.validate();
   }
@@ -155,6 +159,6 @@ public record GatewayConfig(BusConfig bus, String httpHost, int httpPort, Durati
         + " eventHeartbeat=" + eventHeartbeat.toMillis() + "ms maxTrackedCommands=" + maxTrackedCommands
         + " router=" + (routerEnabled ? "on" : "off") + " routerMaxInFlight=" + routerMaxInFlight
         + " jwt=ES256 iss=" + jwtIssuer + " aud=" + jwtAudience + " rateLimit=" + rateLimitPerSec
-        + "/s requestTimeout=" + requestTimeout.toMillis() + "ms";
+        + "/s requestTimeout=" + requestTimeout.toMillis() + "ms dlqSweep=" + (dlqSweep ? "on" : "off");
   }
 }
