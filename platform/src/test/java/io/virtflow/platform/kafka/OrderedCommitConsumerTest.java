@@ -193,6 +193,61 @@ class OrderedCommitConsumerTest {
     consumer.stop().await();
   }
 
+  private OrderedCommitConsumer<String> staticMember(String group, String instanceId, List<String> seen) {
+    return new OrderedCommitConsumer<>("static", new KafkaConsumer<>(KafkaSettings.staticGroupConsumer(
+        bus.bootstrap(), group, "c-" + UUID.randomUUID(), instanceId)), List.of(topic), vertx.getOrCreateContext(),
+        bytes -> new String(bytes, StandardCharsets.UTF_8), (rec, value) -> {
+          seen.add(value);
+          return Future.succeededFuture();
+        }, new DeadLetters(publisher, bus.topics().dlq(), "test"), 100);
+  }
+
+  private java.util.Collection<org.apache.kafka.clients.admin.MemberDescription> members(String group) {
+    try {
+      return KafkaFixture.admin().describeConsumerGroups(List.of(group)).all().get(10, TimeUnit.SECONDS).get(group)
+          .members();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void aStaticMemberReplacedByANewerOneWithItsInstanceIdStopsOnceAndTellsItsOwner() {
+    String group = "g-" + UUID.randomUUID();
+    List<String> firstSeen = Collections.synchronizedList(new ArrayList<>());
+    List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
+    var first = staticMember(group, "member-1", firstSeen).onFailure(failures::add);
+    first.start().await();
+    List<String> secondSeen = Collections.synchronizedList(new ArrayList<>());
+    var second = staticMember(group, "member-1", secondSeen);
+    second.start().await();
+    await().atMost(Duration.ofSeconds(30)).until(() -> !first.isRunning());
+    assertThat(first.failure()).isInstanceOf(org.apache.kafka.common.errors.FencedInstanceIdException.class);
+    assertThat(failures).hasSize(1);
+    send("k", "after");
+    await().atMost(Duration.ofSeconds(20)).until(() -> secondSeen.contains("after"));
+    assertThat(firstSeen).doesNotContain("after");
+    first.stop().await();
+    second.stop().await();
+    assertThat(failures).hasSize(1);
+  }
+
+  @Test
+  void aStoppedStaticMemberLeavesTheGroupAndOneStoppedAsIfKilledStays() {
+    String group = "g-" + UUID.randomUUID();
+    var leaving = staticMember(group, "member-1", new ArrayList<>());
+    leaving.start().await();
+    assertThat(members(group)).hasSize(1);
+    leaving.stop().await();
+    await().atMost(Duration.ofSeconds(10)).until(() -> members(group).isEmpty());
+
+    var killed = staticMember(group, "member-1", new ArrayList<>());
+    killed.start().await();
+    killed.stopWithoutLeaving().await();
+    assertThat(members(group)).singleElement()
+        .satisfies(m -> assertThat(m.groupInstanceId()).contains("member-1"));
+  }
+
   @Test
   void failedEffectIsRetriedNotSkipped() {
     send("a", "once");
