@@ -30,6 +30,8 @@ import io.virtflow.gateway.kafka.DeadLetterSweep;
 import io.virtflow.platform.config.BusConfig;
 import io.virtflow.platform.kafka.DeadLetters;
 import io.virtflow.platform.kafka.KafkaSettings;
+import io.virtflow.platform.kafka.SkippedRecords;
+import io.virtflow.platform.metrics.Metrics;
 import io.virtflow.platform.security.BusAcls;
 import io.virtflow.platform.testing.KafkaFixture;
 import io.virtflow.schema.Codecs;
@@ -91,6 +93,10 @@ class DeadLetterSweepTest {
       }
       awaitAllParked();
       assertParkedExactlyOnce(bus.topics().namespace() + "-gateway-dlq-sweep");
+      // The projections skipped them, and counted them where /metrics shows it.
+      String vmState = bus.topics().vmState();
+      await().atMost(Duration.ofSeconds(20)).until(() -> SkippedRecords.skipped(vmState) >= 4);
+      assertThat(Metrics.process().scrape()).contains("virtflow_records_skipped_total{topic=\"" + vmState + "\"}");
       var health = gw.gateway.health().report();
       assertThat(health.getJsonObject("checks").getJsonObject("dlqSweep").getString("status")).isEqualTo("UP");
       assertThat(health.getString("status")).isEqualTo("UP");
