@@ -40,12 +40,14 @@ import io.virtflow.platform.config.Settings;
  * @param eventTailRecords how many of the latest {@code vm.events} records the gateway's shared event reader
  *     keeps: live streams follow it, a resume inside it needs no reader of its own, and a stream that falls
  *     further behind is told it is too slow
+ * @param dlqSweep whether this gateway takes part in the dead-letter sweep of the projection topics
+ *     ({@code DeadLetterSweep})
  */
 public record GatewayConfig(BusConfig bus, String httpHost, int httpPort, Duration hostDownAfter,
     Duration commandDeadline, Duration sendTimeout, long maxBodyBytes, Duration maxWait, int maxEventStreams,
     Duration eventHeartbeat, int maxTrackedCommands, boolean routerEnabled, int routerMaxInFlight,
     Duration eventMaxStall, String jwtPublicKeyPem, String jwtIssuer, String jwtAudience, int rateLimitPerSec,
-    Duration requestTimeout, int eventTailRecords) {
+    Duration requestTimeout, int eventTailRecords, boolean dlqSweep) {
 
   public static final String HTTP_HOST = "VIRTFLOW_HTTP_HOST";
   public static final String HTTP_PORT = "VIRTFLOW_HTTP_PORT";
@@ -67,6 +69,7 @@ public record GatewayConfig(BusConfig bus, String httpHost, int httpPort, Durati
   public static final String RATE_LIMIT_PER_SEC = "VIRTFLOW_RATE_LIMIT_PER_SEC";
   public static final String REQUEST_TIMEOUT_MS = "VIRTFLOW_REQUEST_TIMEOUT_MS";
   public static final String EVENT_TAIL_RECORDS = "VIRTFLOW_EVENT_TAIL_RECORDS";
+  public static final String DLQ_SWEEP = "VIRTFLOW_DLQ_SWEEP";
 
   private static final long HOUR_MS = 3_600_000L;
 
@@ -92,7 +95,8 @@ public record GatewayConfig(BusConfig bus, String httpHost, int httpPort, Durati
         s.string(JWT_AUDIENCE, TokenVerifier.DEFAULT_AUDIENCE),
         s.integer(RATE_LIMIT_PER_SEC, 200, 1, 1_000_000),
         s.millis(REQUEST_TIMEOUT_MS, 30_000, 10, HOUR_MS),
-        s.integer(EVENT_TAIL_RECORDS, 10_000, 16, 1_000_000));
+        s.integer(EVENT_TAIL_RECORDS, 10_000, 16, 1_000_000),
+        s.bool(DLQ_SWEEP, true));
     s.validate();
     return c.validate();
   }
@@ -160,6 +164,7 @@ public record GatewayConfig(BusConfig bus, String httpHost, int httpPort, Durati
         + " eventHeartbeat=" + eventHeartbeat.toMillis() + "ms maxTrackedCommands=" + maxTrackedCommands
         + " router=" + (routerEnabled ? "on" : "off") + " routerMaxInFlight=" + routerMaxInFlight
         + " jwt=ES256 iss=" + jwtIssuer + " aud=" + jwtAudience + " rateLimit=" + rateLimitPerSec
-        + "/s requestTimeout=" + requestTimeout.toMillis() + "ms eventTailRecords=" + eventTailRecords;
+        + "/s requestTimeout=" + requestTimeout.toMillis() + "ms eventTailRecords=" + eventTailRecords
+        + " dlqSweep=" + (dlqSweep ? "on" : "off");
   }
 }

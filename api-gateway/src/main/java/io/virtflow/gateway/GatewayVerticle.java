@@ -27,6 +27,7 @@ import io.virtflow.gateway.command.GatewayState;
 import io.virtflow.gateway.http.HttpApi;
 import io.virtflow.gateway.http.RequestGate;
 import io.virtflow.gateway.kafka.CommandRouter;
+import io.virtflow.gateway.kafka.DeadLetterSweep;
 import io.virtflow.gateway.kafka.EventReaders;
 import io.virtflow.gateway.kafka.KafkaAuditLog;
 import io.virtflow.gateway.kafka.KafkaCommandSink;
@@ -36,6 +37,7 @@ import io.virtflow.platform.kafka.DeadLetters;
 import io.virtflow.platform.kafka.KafkaSettings;
 import io.virtflow.platform.kafka.Publisher;
 import io.virtflow.platform.kafka.TopicAdmin;
+import io.virtflow.platform.security.BusAcls;
 import io.virtflow.platform.vertx.Blocking;
 
 /**
@@ -63,12 +65,13 @@ final class GatewayVerticle extends VerticleBase {
   private volatile HttpServer server;
   private volatile CommandRouter router;
   private volatile KafkaAuditLog audit;
+  private volatile DeadLetterSweep sweep;
   private TokenVerifier verifier;
   private long sweepTimer = -1;
 
   /** The Kafka clients, opened together on a worker. */
   private record KafkaClients(Producer<String, byte[]> producer, Admin admin, List<Consumer<String, byte[]>> readers,
-      Consumer<String, byte[]> routerConsumer) {
+      Consumer<String, byte[]> routerConsumer, Consumer<String, byte[]> sweepConsumer) {
   }
 
   GatewayVerticle(GatewayConfig config, Clock clock, Supplier<UUID> ids) {
@@ -90,6 +93,10 @@ final class GatewayVerticle extends VerticleBase {
     if (config.routerEnabled()) {
       health.register("router", () -> router == null ? Health.Check.down("starting") : router.check());
     }
+    if (config.dlqSweep()) {
+      // As the router's: a sweep that stopped (authorization) leaves bad records unparked; say so.
+      health.register("dlqSweep", () -> sweep == null ? Health.Check.down("starting") : sweep.check());
+    }
   }
 
   @Override
@@ -101,6 +108,7 @@ final class GatewayVerticle extends VerticleBase {
     return blocking.run(this::openKafka)
         .compose(opened -> {
           clients = opened;
+          startSweep();
           audit = new KafkaAuditLog(opened.producer(), config.bus().topics().audit());
           sink = new KafkaCommandSink(vertx, context, opened.producer(), opened.admin(),
               new TopicAdmin(config.bus()), config.bus().topics(), blocking);
@@ -144,6 +152,24 @@ final class GatewayVerticle extends VerticleBase {
         new DeadLetters(new Publisher(clients.producer()), config.bus().topics().dlq(), routerGroup()),
         config.routerMaxInFlight(), verifier, audit, clock);
     return router.start();
+  }
+
+  /**
+   * The dead-letter sweep of the projection topics: started, not waited for, so that the gateway's
+   * readiness does not depend on a group join; a failure shows on {@code /health} and in the log.
+   */
+  private void startSweep() {
+    if (clients.sweepConsumer() == null) {
+      return;
+    }
+    String group = new BusAcls(config.bus().topics()).gatewaySweepGroup();
+    sweep = new DeadLetterSweep(config.bus().topics(), clients.sweepConsumer(), context,
+        new DeadLetters(new Publisher(clients.producer()), config.bus().topics().dlq(), group));
+    sweep.start();
+  }
+
+  DeadLetterSweep sweep() {
+    return sweep;
   }
 
   /** {@code virtflow-gateway-router} in production: every gateway instance of a namespace shares the topic's partitions. */
@@ -230,7 +256,13 @@ final class GatewayVerticle extends VerticleBase {
         routerConsumer = new KafkaConsumer<>(props);
         opened.add(routerConsumer);
       }
-      return new KafkaClients(producer, admin, readers, routerConsumer);
+      Consumer<String, byte[]> sweepConsumer = null;
+      if (config.dlqSweep()) {
+        sweepConsumer = new KafkaConsumer<>(KafkaSettings.groupConsumer(bootstrap,
+            new BusAcls(config.bus().topics()).gatewaySweepGroup(), "api-gateway-" + instance + "-dlq-sweep"));
+        opened.add(sweepConsumer);
+      }
+      return new KafkaClients(producer, admin, readers, routerConsumer, sweepConsumer);
     } catch (RuntimeException e) {
       opened.forEach(GatewayVerticle::closeQuietly);
       throw e;
@@ -246,7 +278,8 @@ final class GatewayVerticle extends VerticleBase {
     Future<Void> streams = api == null ? Future.succeededFuture() : api.closeEventStreams();
     // The router stops before the producer closes: what it has done is committed, the rest is read again.
     Future<Void> routing = router == null ? Future.succeededFuture() : router.stop();
-    return Future.join(http, streams, routing)
+    Future<Void> sweeping = sweep == null ? Future.succeededFuture() : sweep.stop();
+    return Future.join(http, streams, routing, sweeping)
         .transform(x -> projections == null ? Future.succeededFuture() : projections.stop())
         .transform(x -> closeClients())
         .transform(x -> {

@@ -150,6 +150,40 @@ class SecuredBusStackTest {
     assertThat(snapshots.health().isUp()).isTrue();
   }
 
+  /** The gateway's dead-letter sweep works under the gateway's own user: its group, the DLQ write. */
+  @Test
+  void theGatewaysDeadLetterSweepParksProjectionPoisonUnderItsOwnAcls() throws Exception {
+    BusConfig admin = new BusConfig(kafka.bootstrapServers(), Topics.production(), 3, (short) 1, 1)
+        .withSecurity(ClientSecurity.scram("admin", ADMIN_PASSWORD));
+    String vmState = admin.topics().vmState();
+    try (var p = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(
+        KafkaSettings.producer(admin, "poisoner", 10_000))) {
+      p.send(new org.apache.kafka.clients.producer.ProducerRecord<>(vmState, "poison", new byte[] {1, 2, 3}))
+          .get(10, TimeUnit.SECONDS);
+    }
+    String dlq = admin.topics().dlq();
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
+      try (var c = new org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]>(
+          KafkaSettings.reader(admin, "dlq-probe"))) {
+        var parts = c.partitionsFor(dlq).stream()
+            .map(i -> new org.apache.kafka.common.TopicPartition(dlq, i.partition())).toList();
+        c.assign(parts);
+        c.seekToBeginning(parts);
+        for (var r : c.poll(Duration.ofSeconds(2))) {
+          var source = r.headers().lastHeader(io.virtflow.platform.kafka.DeadLetters.SOURCE_TOPIC);
+          var consumer = r.headers().lastHeader(io.virtflow.platform.kafka.DeadLetters.CONSUMER);
+          if (source != null && new String(source.value()).equals(vmState) && consumer != null
+              && new String(consumer.value()).equals("virtflow-gateway-dlq-sweep")) {
+            return true;
+          }
+        }
+        return false;
+      }
+    });
+    assertThat(gateway.health().report().getJsonObject("checks").getJsonObject("dlqSweep").getString("status"))
+        .isEqualTo("UP");
+  }
+
   /**
    * Each service answers {@code GET /metrics} with JVM and Kafka client meters; the services share this
    * JVM's registry here, so each one's own clients are picked out by their client ids.

@@ -13,6 +13,7 @@ import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +36,7 @@ import io.virtflow.platform.health.HealthServer;
 import io.virtflow.platform.kafka.DeadLetters;
 import io.virtflow.platform.kafka.KafkaSettings;
 import io.virtflow.platform.kafka.OrderedCommitConsumer;
+import io.virtflow.platform.security.BusAcls;
 import io.virtflow.platform.kafka.Publisher;
 import io.virtflow.platform.kafka.TopicAdmin;
 import io.virtflow.platform.vertx.Blocking;
@@ -177,22 +179,29 @@ final class HostAgentVerticle extends VerticleBase {
 
   /** From now on, a newer instance of this host on {@code host.status} fences this one at once. */
   private Future<Void> followEpochs() {
-    epochWatch.follow(epoch, newer -> {
-      String because = "agent epoch " + newer + " of host " + hostId + " took over (this instance has epoch " + epoch
-          + ")";
-      // Here, on the watch's thread, even while the agent's context is blocked: the bus refuses every
-      // write and the processor every step from now on, and the consumer leaves the group (what it held
-      // and did not finish stays uncommitted, for the newer instance). The rest on the context.
-      fencedBecause = because;
-      bus.fence(because);
-      LOG.error("{}: FENCED: {}; this instance stops consuming, applying and publishing", hostId, because);
-      OrderedCommitConsumer<Command> taking = consumer;
-      if (taking != null) {
-        taking.stop();
-      }
-      context.runOnContext(v -> fenceNow());
-    });
+    epochWatch.follow(epoch, newer -> fence("agent epoch " + newer + " of host " + hostId
+        + " took over (this instance has epoch " + epoch + ")"));
     return Future.succeededFuture();
+  }
+
+  /**
+   * Called from the epoch watch's thread or the consumer's poll thread, even while the agent's context is
+   * blocked: the bus refuses every write and the processor every step from now on, and the consumer leaves
+   * the group (what it held and did not finish stays uncommitted, for the newer instance). The rest on the
+   * context. Only the first call acts.
+   */
+  private synchronized void fence(String because) {
+    if (fencedBecause != null) {
+      return;
+    }
+    fencedBecause = because;
+    bus.fence(because);
+    LOG.error("{}: FENCED: {}; this instance stops consuming, applying and publishing", hostId, because);
+    OrderedCommitConsumer<Command> taking = consumer;
+    if (taking != null) {
+      taking.stop();
+    }
+    context.runOnContext(v -> fenceNow());
   }
 
   private void fenceNow() {
@@ -202,15 +211,33 @@ final class HostAgentVerticle extends VerticleBase {
   }
 
   private Future<Void> startConsumer() {
-    String group = "virtflow-agent-" + hostId;
+    String group = BusAcls.agentGroup(hostId);
+    String instanceId = staticMemberId(config.bus().topics().namespace(), hostId);
+    // Static membership: a restarted agent (same host, same namespace) takes its partitions at once instead of
+    // waiting out the killed member's session; a still-running older instance is fenced by the broker.
     return blocking.run(() -> new KafkaConsumer<String, byte[]>(
-        KafkaSettings.groupConsumer(config.bus().bootstrap(), group, group))).compose(kafkaConsumer -> {
+        KafkaSettings.staticGroupConsumer(config.bus().bootstrap(), group, group, instanceId))).compose(kafkaConsumer -> {
           DeadLetters dlq = new DeadLetters(publisher, config.bus().topics().dlq(), group);
           consumer = new OrderedCommitConsumer<>("agent-" + hostId, kafkaConsumer,
               List.of(config.bus().topics().hostCommands(hostId)), context, Codecs.COMMAND::decode,
-              (record, command) -> processor.handle(command), dlq, MAX_IN_FLIGHT);
+              (record, command) -> processor.handle(command), dlq, MAX_IN_FLIGHT)
+              .onFailure(e -> {
+                if (e instanceof FencedInstanceIdException) {
+                  fence("a newer instance of host " + hostId + " took the command partitions (group.instance.id "
+                      + instanceId + ")");
+                }
+              });
           return consumer.start();
         });
+  }
+
+  /**
+   * The agent's {@code group.instance.id}: one per host and namespace. The group ({@link BusAcls#agentGroup})
+   * does not name the namespace, so the instance id does: agents of one host id in two namespaces of one
+   * cluster (tests) are two members, not one fencing the other.
+   */
+  static String staticMemberId(String namespace, String hostId) {
+    return namespace + ".agent-" + hostId;
   }
 
   private Future<Void> startHeartbeat() {
@@ -341,7 +368,8 @@ final class HostAgentVerticle extends VerticleBase {
       epochWatch.close();
     }
     return Future.join(settled, dropped)
-        .compose(v -> consumer == null ? Future.succeededFuture() : consumer.stop())
+        // As a killed process: the consumer does not leave the group; the next instance takes its place.
+        .compose(v -> consumer == null ? Future.succeededFuture() : consumer.stopWithoutLeaving())
         .transform(ar -> Future.succeededFuture());
   }
 

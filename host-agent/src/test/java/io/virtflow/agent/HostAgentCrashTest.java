@@ -167,6 +167,31 @@ class HostAgentCrashTest {
     eventually().until(() -> bus.heartbeats().stream().anyMatch(h -> h.getAgentEpoch() == 2));
   }
 
+  @Test
+  void aKilledAgentsRestartTakesItsCommandsAtOnceNotAfterTheKilledMembersSession() throws Exception {
+    HostAgent first = start(Map.of());
+    String d = Commands.newDomainId();
+    assertThat(bus.terminalOf(commands.define(d, "fast")).getStatus()).isEqualTo(CommandStatusCode.SUCCEEDED);
+    first.kill().await();
+    // Killed as SIGKILL would: the member did not leave; its session (45 s) has not expired.
+    String group = io.virtflow.platform.security.BusAcls.agentGroup(bus.hostId);
+    var members = io.virtflow.platform.testing.KafkaFixture.admin().describeConsumerGroups(List.of(group)).all()
+        .get(10, java.util.concurrent.TimeUnit.SECONDS).get(group).members();
+    assertThat(members).singleElement().satisfies(m -> assertThat(m.groupInstanceId())
+        .contains(bus.bus.topics().namespace() + ".agent-" + bus.hostId));
+
+    Future<HostAgent> second = HostAgent.start(vertx, bus.config(dataDir, Map.of()), Clock.systemUTC(),
+        UUID::randomUUID).onSuccess(agents::add);
+    Command startIt = commands.start(d);
+    bus.send(startIt);
+    // The restarted instance has the killed one's group.instance.id and takes its partitions at once; a new
+    // dynamic member would wait for the killed member's session to expire (45 s) before it got them.
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
+        .until(() -> bus.statuses(startIt.getCommandId()).stream().anyMatch(AgentBus::isTerminal));
+    assertThat(bus.terminal(startIt.getCommandId()).getStatus()).isEqualTo(CommandStatusCode.SUCCEEDED);
+    assertThat(second.await().health().isUp()).isTrue();
+  }
+
   // ---- a journal left behind by a crash ----------------------------------------------------------
 
   private Instant now() {

@@ -27,6 +27,7 @@ import io.virtflow.gateway.domain.Principal;
 import io.virtflow.gateway.domain.StreamPosition;
 import io.virtflow.gateway.kafka.EventReaders;
 import io.virtflow.gateway.kafka.EventTail;
+import io.virtflow.platform.kafka.SkippedRecords;
 import io.virtflow.platform.kafka.TopicReader;
 import io.virtflow.schema.AvroCodec;
 import io.virtflow.schema.Codecs;
@@ -322,8 +323,7 @@ final class EventStreams {
         try {
           event = Codecs.DOMAIN_EVENT.decode(rec.value());
         } catch (AvroCodec.UndecodableException e) {
-          LOG.warn("event stream: skipping undecodable record {}-{}@{}: {}", rec.topic(), rec.partition(),
-              rec.offset(), e.getMessage());
+          SkippedRecords.skip(LOG, "event stream", rec, e.getMessage());
         }
         emit(rec.partition(), rec.offset(), event);
       }

@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.virtflow.gateway.domain.EventRing;
+import io.virtflow.platform.kafka.SkippedRecords;
 import io.virtflow.platform.kafka.TopicReader;
 import io.virtflow.schema.AvroCodec;
 import io.virtflow.schema.Codecs;
@@ -105,8 +106,7 @@ public final class EventTail {
       try {
         event = Codecs.DOMAIN_EVENT.decode(rec.value());
       } catch (AvroCodec.UndecodableException e) {
-        LOG.warn("event tail: skipping undecodable record {}-{}@{}: {}", rec.topic(), rec.partition(), rec.offset(),
-            e.getMessage());
+        SkippedRecords.skip(LOG, "event tail", rec, e.getMessage());
       }
       ring.append(rec.partition(), rec.offset(), event);
     }

@@ -16,6 +16,7 @@ import io.virtflow.gateway.command.GatewayState;
 import io.virtflow.gateway.domain.EpochFence;
 import io.virtflow.gateway.domain.SnapshotDirectory;
 import io.virtflow.platform.health.Health;
+import io.virtflow.platform.kafka.SkippedRecords;
 import io.virtflow.platform.kafka.TopicReader;
 import io.virtflow.schema.AvroCodec;
 import io.virtflow.schema.Codecs;
@@ -29,8 +30,8 @@ import io.virtflow.schema.Topics;
  * Rebuilds {@link GatewayState} from the beginning of {@code vm.state} (a tombstone removes a domain),
  * {@code host.status}, {@code command.status} and {@code snapshot.events} (the catalog's log, never
  * compacted: every domain's latest catalog is in its last final event), and keeps it current. Records
- * that cannot be decoded are logged and skipped: the gateway only reads, and the writer's own consumers
- * park bad records.
+ * that cannot be decoded are logged, counted and skipped ({@link SkippedRecords}): each topic has many
+ * readers, and {@link DeadLetterSweep} alone parks such a record, once.
  */
 public final class Projections {
   private static final Logger LOG = LoggerFactory.getLogger(Projections.class);
@@ -134,7 +135,7 @@ public final class Projections {
       try {
         value = codec.decode(rec.value());
       } catch (AvroCodec.UndecodableException e) {
-        LOG.warn("skipping undecodable record {}-{}@{}: {}", rec.topic(), rec.partition(), rec.offset(), e.getMessage());
+        SkippedRecords.skip(LOG, "gateway projection", rec, e.getMessage());
         continue;
       }
       onValue.apply(rec, value);

@@ -116,6 +116,20 @@ public final class KafkaSettings {
     return p;
   }
 
+  /**
+   * A {@link #groupConsumer} with static membership: {@code instanceId} is stable across restarts of the
+   * same member (e.g. per host), so a restarted instance takes the partitions of the one it replaces at
+   * once instead of after the old member's session timeout, and the broker fences the old member
+   * ({@code FencedInstanceIdException}) if it is still alive. A static member does not leave the group on
+   * a plain {@code close()}: close it with {@code CloseOptions.GroupMembershipOperation.LEAVE_GROUP}.
+   */
+  public static Map<String, Object> staticGroupConsumer(String bootstrap, String groupId, String clientId,
+      String instanceId) {
+    Map<String, Object> p = groupConsumer(bootstrap, groupId, clientId);
+    p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId);
+    return p;
+  }
+
   /** A consumer without a group, positioned by hand (projections, event streams). */
   public static Map<String, Object> reader(String bootstrap, String clientId) {
     Map<String, Object> p = new HashMap<>();

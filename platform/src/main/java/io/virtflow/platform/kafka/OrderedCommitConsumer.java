@@ -10,8 +10,10 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -21,6 +23,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.InvalidOffsetException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -45,6 +48,10 @@ import io.vertx.core.Promise;
  *       own domain errors into outcomes and so must be idempotent.
  *   <li>At most {@code maxInFlight} records are handed out and not done: past that the consumer pauses.
  *   <li>Authorization and authentication failures stop the consumer loudly ({@link #failure()}).
+ *   <li>A static member ({@code group.instance.id}) replaced by a newer member with the same instance id
+ *       stops quietly: {@link #failure()} is the {@link FencedInstanceIdException}, logged in one line.
+ *   <li>{@link #stop()} leaves the group, static member or not, so the partitions move at once;
+ *       {@link #stopWithoutLeaving()} does not, as a crashed process would not.
  * </ul>
  *
  * @param <T> the decoded value type
@@ -64,7 +71,7 @@ public final class OrderedCommitConsumer<T> implements AutoCloseable {
   private final Consumer<String, byte[]> consumer;
   private final Collection<String> topics;
   private final Context context;
-  private final Function<byte[], T> decoder;
+  private final BiFunction<String, byte[], T> decoder;
   private final Handler<T> handler;
   private final DeadLetters deadLetters;
   private final int maxInFlight;
@@ -76,11 +83,23 @@ public final class OrderedCommitConsumer<T> implements AutoCloseable {
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private volatile boolean running = true;
   private volatile Throwable failure;
+  private volatile CloseOptions.GroupMembershipOperation onClose = CloseOptions.GroupMembershipOperation.LEAVE_GROUP;
+  private volatile java.util.function.Consumer<Throwable> failureListener = e -> { };
   private Thread thread;
   private boolean paused;
 
   public OrderedCommitConsumer(String name, Consumer<String, byte[]> consumer, Collection<String> topics,
       Context context, Function<byte[], T> decoder, Handler<T> handler, DeadLetters deadLetters, int maxInFlight) {
+    this(name, consumer, topics, context, decodeAny(decoder), handler, deadLetters, maxInFlight);
+  }
+
+  /**
+   * A consumer of several topics whose values are of different kinds: {@code decoder} receives the record's
+   * topic with its value, and throws for a value it cannot decode (which is then dead-lettered).
+   */
+  public OrderedCommitConsumer(String name, Consumer<String, byte[]> consumer, Collection<String> topics,
+      Context context, BiFunction<String, byte[], T> decoder, Handler<T> handler, DeadLetters deadLetters,
+      int maxInFlight) {
     this.name = Objects.requireNonNull(name);
     this.consumer = Objects.requireNonNull(consumer);
     this.topics = List.copyOf(topics);
@@ -94,12 +113,26 @@ public final class OrderedCommitConsumer<T> implements AutoCloseable {
     this.maxInFlight = maxInFlight;
   }
 
+  private static <T> BiFunction<String, byte[], T> decodeAny(Function<byte[], T> decoder) {
+    Objects.requireNonNull(decoder);
+    return (topic, bytes) -> decoder.apply(bytes);
+  }
+
   /** Starts the poll thread. The future completes once the group gave this consumer its partitions. */
   public Future<Void> start() {
     thread = new Thread(this::run, "virtflow-poll-" + name);
     thread.setDaemon(true);
     thread.start();
     return Future.fromCompletionStage(assigned, context);
+  }
+
+  /**
+   * Called once, on the poll thread, if the consumer stops on its own (authorization, fenced static
+   * member); set before {@link #start()}.
+   */
+  public OrderedCommitConsumer<T> onFailure(java.util.function.Consumer<Throwable> listener) {
+    this.failureListener = Objects.requireNonNull(listener);
+    return this;
   }
 
   /** Why the consumer stopped on its own, or null while it runs. */
@@ -115,8 +148,25 @@ public final class OrderedCommitConsumer<T> implements AutoCloseable {
     return inFlight.get();
   }
 
-  /** Stops polling, commits what is done and closes the consumer. */
+  /** Stops polling, commits what is done, leaves the group and closes the consumer. */
   public Future<Void> stop() {
+    return stop(CloseOptions.GroupMembershipOperation.LEAVE_GROUP);
+  }
+
+  /**
+   * Stops as {@link #stop()} does but stays in the group, as a killed process would: a static member's
+   * partitions then wait for the next member with the same {@code group.instance.id} (or for the session
+   * timeout). For a simulated crash.
+   */
+  public Future<Void> stopWithoutLeaving() {
+    return stop(CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP);
+  }
+
+  private Future<Void> stop(CloseOptions.GroupMembershipOperation membership) {
+    if (failure == null) {
+      // A replaced static member is no member any more: it keeps the REMAIN_IN_GROUP it was given.
+      onClose = membership;
+    }
     running = false;
     consumer.wakeup();
     if (thread == null) {
@@ -156,7 +206,8 @@ public final class OrderedCommitConsumer<T> implements AutoCloseable {
           backoffMs = 100;
         } catch (WakeupException e) {
           // stop() or a completion woke us: loop around.
-        } catch (AuthorizationException | AuthenticationException | InvalidOffsetException e) {
+        } catch (AuthorizationException | AuthenticationException | InvalidOffsetException
+            | FencedInstanceIdException e) {
           throw e;
         } catch (KafkaException e) {
           LOG.warn("{}: retriable Kafka error, backing off {} ms: {}", name, backoffMs, e.toString());
@@ -166,18 +217,35 @@ public final class OrderedCommitConsumer<T> implements AutoCloseable {
       }
       applyCompletions();
       commitDone(true);
+    } catch (FencedInstanceIdException e) {
+      // Expected when a newer instance took over this member's place: no stack trace, the owner decides.
+      failure = e;
+      onClose = CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP;
+      LOG.warn("{}: consumer stopped: a newer member with the same group.instance.id replaced it ({})", name,
+          e.getMessage());
+      assigned.completeExceptionally(e);
+      notifyFailure(e);
     } catch (RuntimeException e) {
       failure = e;
       LOG.error("{}: consumer stopped: {}", name, e.toString(), e);
       assigned.completeExceptionally(e);
+      notifyFailure(e);
     } finally {
       Metrics.unbind(meters);
       try {
-        consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
+        consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)).withGroupMembershipOperation(onClose));
       } catch (RuntimeException e) {
         LOG.warn("{}: close failed: {}", name, e.toString());
       }
       stopped.complete(null);
+    }
+  }
+
+  private void notifyFailure(Throwable e) {
+    try {
+      failureListener.accept(e);
+    } catch (RuntimeException listenerFailure) {
+      LOG.warn("{}: failure listener failed: {}", name, listenerFailure.toString());
     }
   }
 
@@ -193,7 +261,7 @@ public final class OrderedCommitConsumer<T> implements AutoCloseable {
     Future<Void> effect;
     T value;
     try {
-      value = decoder.apply(record.value());
+      value = decoder.apply(record.topic(), record.value());
     } catch (RuntimeException e) {
       effect = deadLetters.park(record, e.getMessage());
       effect.onComplete(ar -> finish(record, log, ar.failed() ? ar.cause() : null, attempt, true));

@@ -65,6 +65,14 @@ public final class BusAcls {
     return topics.namespace() + "-gateway-router";
   }
 
+  /**
+   * The gateway's dead-letter sweep (api-gateway {@code DeadLetterSweep}): reads the five projection topics
+   * and parks their undecodable records once per namespace.
+   */
+  public String gatewaySweepGroup() {
+    return topics.namespace() + "-gateway-dlq-sweep";
+  }
+
   /** The prefix every host command topic starts with. */
   public String hostTopicPrefix() {
     return topics.namespace() + ".host.";
@@ -96,6 +104,7 @@ public final class BusAcls {
       out.add(topic(p, t, AclOperation.READ));
     }
     out.add(group(p, gatewayRouterGroup(), AclOperation.READ));
+    out.add(group(p, gatewaySweepGroup(), AclOperation.READ));
     for (String t : List.of(topics.commandStatus(), topics.snapshotRequests(), topics.audit(), topics.dlq())) {
       out.add(topic(p, t, AclOperation.WRITE));
     }

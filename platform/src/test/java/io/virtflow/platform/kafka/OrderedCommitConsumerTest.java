@@ -126,6 +126,129 @@ class OrderedCommitConsumerTest {
   }
 
   @Test
+  void aFailedDeadLetterWriteIsRetriedAndNothingAfterTheRecordIsCommitted() throws Exception {
+    send("k", "bad-1");
+    send("k", "good-2");
+    TopicPartition tp = partitionOf("k");
+    // A dead-letter topic that does not exist yet (the broker creates none by itself): every write fails.
+    String lateDlq = bus.topics().namespace() + ".dlq-late";
+    String group = "g-" + UUID.randomUUID();
+    List<String> seen = Collections.synchronizedList(new ArrayList<>());
+    try (var failing = new Publisher(new KafkaProducer<>(KafkaSettings.producer(bus.bootstrap(), "late", 500)))) {
+      var consumer = new OrderedCommitConsumer<String>("test",
+          new KafkaConsumer<>(KafkaSettings.groupConsumer(bus.bootstrap(), group, "c")), List.of(topic),
+          vertx.getOrCreateContext(), (t, bytes) -> {
+            String v = new String(bytes, StandardCharsets.UTF_8);
+            if (v.startsWith("bad")) {
+              throw new IllegalArgumentException("bad record " + v);
+            }
+            return v;
+          }, (rec, value) -> {
+            seen.add(value);
+            return Future.succeededFuture();
+          }, new DeadLetters(failing, lateDlq, "test"), 100);
+      consumer.start();
+      await().atMost(Duration.ofSeconds(20)).until(() -> seen.contains("good-2"));
+      // The later record is done, but the one before it is not parked: nothing of the partition is committed.
+      await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10))
+          .until(() -> committedOffset(group, tp) == -1L);
+      assertThat(consumer.isRunning()).isTrue();
+
+      KafkaFixture.admin().createTopics(List.of(new NewTopic(lateDlq, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+      await().atMost(Duration.ofSeconds(30)).until(() -> committedOffset(group, tp) == 2L);
+      List<ConsumerRecord<String, byte[]>> dead = readAll(lateDlq, 1);
+      assertThat(dead).hasSize(1);
+      assertThat(new String(dead.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("bad-1");
+      assertThat(header(dead.get(0), DeadLetters.SOURCE_OFFSET)).isEqualTo("0");
+      assertThat(seen).containsExactly("good-2");
+      consumer.stop().await();
+    }
+  }
+
+  @Test
+  void aDecoderOfSeveralTopicsIsToldEachRecordsTopic() throws Exception {
+    String other = bus.topics().namespace() + ".other";
+    KafkaFixture.admin().createTopics(List.of(new NewTopic(other, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+    send("a", "same");
+    publisher.send(other, "a", "same".getBytes(StandardCharsets.UTF_8)).await();
+    List<String> seen = Collections.synchronizedList(new ArrayList<>());
+    var consumer = new OrderedCommitConsumer<String>("test",
+        new KafkaConsumer<>(KafkaSettings.groupConsumer(bus.bootstrap(), "g-" + UUID.randomUUID(), "c")),
+        List.of(topic, other), vertx.getOrCreateContext(), (t, bytes) -> {
+          if (t.equals(other)) {
+            throw new IllegalArgumentException("nothing is good on " + t);
+          }
+          return t + ":" + new String(bytes, StandardCharsets.UTF_8);
+        }, (rec, value) -> {
+          seen.add(value);
+          return Future.succeededFuture();
+        }, new DeadLetters(publisher, bus.topics().dlq(), "test"), 100);
+    consumer.start();
+    await().atMost(Duration.ofSeconds(20)).until(() -> seen.size() == 1);
+    List<ConsumerRecord<String, byte[]>> dead = readAll(bus.topics().dlq(), 1);
+    assertThat(dead).hasSize(1);
+    assertThat(header(dead.get(0), DeadLetters.SOURCE_TOPIC)).isEqualTo(other);
+    assertThat(header(dead.get(0), DeadLetters.ERROR)).isEqualTo("nothing is good on " + other);
+    assertThat(seen).containsExactly(topic + ":same");
+    consumer.stop().await();
+  }
+
+  private OrderedCommitConsumer<String> staticMember(String group, String instanceId, List<String> seen) {
+    return new OrderedCommitConsumer<>("static", new KafkaConsumer<>(KafkaSettings.staticGroupConsumer(
+        bus.bootstrap(), group, "c-" + UUID.randomUUID(), instanceId)), List.of(topic), vertx.getOrCreateContext(),
+        bytes -> new String(bytes, StandardCharsets.UTF_8), (rec, value) -> {
+          seen.add(value);
+          return Future.succeededFuture();
+        }, new DeadLetters(publisher, bus.topics().dlq(), "test"), 100);
+  }
+
+  private java.util.Collection<org.apache.kafka.clients.admin.MemberDescription> members(String group) {
+    try {
+      return KafkaFixture.admin().describeConsumerGroups(List.of(group)).all().get(10, TimeUnit.SECONDS).get(group)
+          .members();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void aStaticMemberReplacedByANewerOneWithItsInstanceIdStopsOnceAndTellsItsOwner() {
+    String group = "g-" + UUID.randomUUID();
+    List<String> firstSeen = Collections.synchronizedList(new ArrayList<>());
+    List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
+    var first = staticMember(group, "member-1", firstSeen).onFailure(failures::add);
+    first.start().await();
+    List<String> secondSeen = Collections.synchronizedList(new ArrayList<>());
+    var second = staticMember(group, "member-1", secondSeen);
+    second.start().await();
+    await().atMost(Duration.ofSeconds(30)).until(() -> !first.isRunning());
+    assertThat(first.failure()).isInstanceOf(org.apache.kafka.common.errors.FencedInstanceIdException.class);
+    assertThat(failures).hasSize(1);
+    send("k", "after");
+    await().atMost(Duration.ofSeconds(20)).until(() -> secondSeen.contains("after"));
+    assertThat(firstSeen).doesNotContain("after");
+    first.stop().await();
+    second.stop().await();
+    assertThat(failures).hasSize(1);
+  }
+
+  @Test
+  void aStoppedStaticMemberLeavesTheGroupAndOneStoppedAsIfKilledStays() {
+    String group = "g-" + UUID.randomUUID();
+    var leaving = staticMember(group, "member-1", new ArrayList<>());
+    leaving.start().await();
+    assertThat(members(group)).hasSize(1);
+    leaving.stop().await();
+    await().atMost(Duration.ofSeconds(10)).until(() -> members(group).isEmpty());
+
+    var killed = staticMember(group, "member-1", new ArrayList<>());
+    killed.start().await();
+    killed.stopWithoutLeaving().await();
+    assertThat(members(group)).singleElement()
+        .satisfies(m -> assertThat(m.groupInstanceId()).contains("member-1"));
+  }
+
+  @Test
   void failedEffectIsRetriedNotSkipped() {
     send("a", "once");
     List<String> attempts = Collections.synchronizedList(new ArrayList<>());

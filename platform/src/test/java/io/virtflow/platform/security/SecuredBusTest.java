@@ -22,6 +22,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.GroupAuthorizationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -148,6 +149,20 @@ class SecuredBusTest {
     write(as("admin", ADMIN_PASSWORD), bus.topics().commands(), "c1", "door");
     assertThat(readInGroup(as("gateway"), new BusAcls(bus.topics()).gatewayRouterGroup(), bus.topics().commands(),
         "door")).contains("door");
+  }
+
+  @Test
+  void theGatewaySweepsTheProjectionTopicsInItsSweepGroupAndParksWhatItFinds() throws Exception {
+    String group = new BusAcls(bus.topics()).gatewaySweepGroup();
+    for (String t : List.of(bus.topics().commandStatus(), bus.topics().vmEvents(), bus.topics().vmState(),
+        bus.topics().hostStatus(), bus.topics().snapshotEvents())) {
+      write(as("admin", ADMIN_PASSWORD), t, "k", "poison on " + t);
+      assertThat(readInGroup(as("gateway"), group, t, "poison on " + t)).as(t).contains("poison on " + t);
+    }
+    write(as("gateway"), bus.topics().dlq(), "k", "parked");
+    // Not a group of its own choosing: the sweep's group opens nothing else.
+    assertThatThrownBy(() -> readInGroup(as("gateway"), bus.topics().namespace() + "-gateway-other",
+        bus.topics().vmState(), "x")).isInstanceOf(GroupAuthorizationException.class);
   }
 
   @Test

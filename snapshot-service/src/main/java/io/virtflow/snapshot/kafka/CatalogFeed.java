@@ -7,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.vertx.core.Future;
+import io.virtflow.platform.kafka.SkippedRecords;
 import io.virtflow.schema.AvroCodec;
 import io.virtflow.schema.Codecs;
 import io.virtflow.schema.SnapshotEvent;
@@ -41,7 +42,10 @@ public final class CatalogFeed {
         if (!appliedLocally.remove(e.getEventId())) {
           apply(e);
         }
-      } catch (AvroCodec.UndecodableException | SnapshotTree.InconsistentTreeException | IllegalArgumentException e) {
+      } catch (AvroCodec.UndecodableException e) {
+        inconsistent++;
+        SkippedRecords.skip(LOG, "snapshot catalog feed", r, e.getMessage());
+      } catch (SnapshotTree.InconsistentTreeException | IllegalArgumentException e) {
         inconsistent++;
         LOG.error("snapshot event {}-{}@{} cannot be applied: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
       }

@@ -7,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.vertx.core.Future;
+import io.virtflow.platform.kafka.SkippedRecords;
 import io.virtflow.schema.AvroCodec;
 import io.virtflow.schema.Codecs;
 import io.virtflow.schema.DomainState;
@@ -49,10 +50,9 @@ public final class DomainStateFeed {
         directory.put(new DomainDirectory.Entry(s.getDomainId(), s.getName(), s.getHostId(), s.getState().name(),
             s.getVersion(), disks));
       } catch (AvroCodec.UndecodableException e) {
-        // Not ours to dead-letter: vm.state is read by many; the agents' own consumers report bad input.
+        // Not ours to dead-letter: vm.state is read by many; the gateway's dead-letter sweep parks it once.
         undecodable++;
-        LOG.warn("skipping undecodable vm.state record {}-{}@{}: {}", record.topic(), record.partition(),
-            record.offset(), e.getMessage());
+        SkippedRecords.skip(LOG, "snapshot vm.state feed", record, e.getMessage());
       }
     }
     return Future.succeededFuture();

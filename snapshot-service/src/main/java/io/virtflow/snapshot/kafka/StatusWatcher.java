@@ -7,12 +7,15 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.virtflow.platform.config.BusConfig;
 import io.virtflow.platform.kafka.KafkaSettings;
+import io.virtflow.platform.kafka.SkippedRecords;
 import io.virtflow.platform.kafka.TopicReader;
 import io.virtflow.schema.AvroCodec;
 import io.virtflow.schema.CommandStatus;
@@ -25,6 +28,7 @@ import io.virtflow.snapshot.domain.EpochFence;
  * from its end; a caller registers before it sends, so no answer can slip past.
  */
 public final class StatusWatcher {
+  private static final Logger LOG = LoggerFactory.getLogger(StatusWatcher.class);
   private static final Set<CommandStatusCode> TERMINAL = Set.of(CommandStatusCode.SUCCEEDED, CommandStatusCode.FAILED,
       CommandStatusCode.REJECTED, CommandStatusCode.CANCELLED, CommandStatusCode.TIMED_OUT);
 
@@ -80,7 +84,7 @@ public final class StatusWatcher {
           }
         }
       } catch (AvroCodec.UndecodableException e) {
-        // not ours to judge: the agents' own consumers dead-letter what they cannot read
+        SkippedRecords.skip(LOG, "snapshot status watcher", r, e.getMessage());
       }
     }
     return Future.succeededFuture();
