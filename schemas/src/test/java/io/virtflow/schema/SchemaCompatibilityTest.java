@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * ways with the current schemas: new readers read old records, old readers read new records.
  */
 class SchemaCompatibilityTest {
-  private static final List<String> RELEASED = List.of("v1", "v2");
+  private static final List<String> RELEASED = List.of("v1", "v2", "v3");
   private static final List<String> FILES = List.of(
       "common/DomainStateCode.avsc", "common/StateReason.avsc", "common/EventType.avsc", "common/EventDetail.avsc",
       "common/ErrorCode.avsc", "common/CommandStatusCode.avsc", "common/HostState.avsc", "common/Disk.avsc",
