@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +26,8 @@ import io.virtflow.gateway.auth.TokenMinter;
 import io.virtflow.gateway.domain.Role;
 import io.virtflow.platform.broker.EmbeddedKafka;
 import io.virtflow.platform.config.BusConfig;
+import io.virtflow.platform.kafka.KafkaSettings;
+import io.virtflow.platform.kafka.TopicAdmin;
 import io.virtflow.schema.AvroCodec;
 import io.virtflow.snapshot.SnapshotService;
 import io.virtflow.snapshot.SnapshotServiceConfig;
@@ -115,6 +118,16 @@ public final class DevStack implements AutoCloseable {
       warning = "qemu-img not found: disks are kept in memory and snapshots are unavailable "
           + "(apt-get install qemu-utils for real qcow2 disks)";
       LOG.warn(warning);
+    }
+    // Every host's command topic in one request first: 100 agents each creating their own at once made the
+    // embedded broker drop the admin connection (docs/BENCHMARKS.md, scale).
+    List<String> hostIds = new ArrayList<>();
+    for (int i = 1; i <= options.hosts(); i++) {
+      hostIds.add("host-" + i);
+    }
+    BusConfig bus = SnapshotServiceConfig.from(env(Map.of())).bus();
+    try (Admin admin = Admin.create(KafkaSettings.admin(bus, "virtflow-devstack"))) {
+      new TopicAdmin(bus).ensureHostTopics(admin, hostIds);
     }
     for (int i = 1; i <= options.hosts(); i++) {
       String hostId = "host-" + i;

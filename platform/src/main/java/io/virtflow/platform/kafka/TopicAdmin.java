@@ -65,7 +65,12 @@ public final class TopicAdmin {
 
   /** Creates the command topic of one host if it is missing. */
   public void ensureHostTopic(Admin admin, String hostId) {
-    create(admin, List.of(newTopic(bus.topics().hostCommands(hostId), hostCommandTopicConfig())));
+    ensureHostTopics(admin, List.of(hostId));
+  }
+
+  /** Creates the missing command topics of many hosts in one request (a stack starting 100 agents at once). */
+  public void ensureHostTopics(Admin admin, java.util.Collection<String> hostIds) {
+    create(admin, hostIds.stream().map(h -> newTopic(bus.topics().hostCommands(h), hostCommandTopicConfig())).toList());
   }
 
   private NewTopic newTopic(String name, Map<String, String> cfg) {
