@@ -23,6 +23,14 @@ public final class Scale {
     double defineSeconds = (System.nanoTime() - t0) / 1e9;
     System.err.printf("bench scale: %d domains defined in %.1f s%n", total, defineSeconds);
     Result r = new Result("scale");
+    // A page of 100 (what a UI or a CLI asks for), from any place in the list.
+    String[] cursors = pageCursors(bench, 100, total);
+    System.err.printf("bench scale: %d page cursors%n", cursors.length);
+    LoadGenerator.Run page = LoadGenerator.run(s.rate(), s.warmup(), s.duration(), seq -> {
+      String after = cursors[(int) (seq % cursors.length)];
+      return bench.api().get("/v1/domains?limit=100" + (after == null ? "" : "&after=" + after))
+          .thenApply(a -> a.status() == 200 && a.json().getJsonArray("domains").size() == Math.min(100, total));
+    });
     LoadGenerator.Run one = LoadGenerator.run(s.rate(), s.warmup(), s.duration(), seq -> bench.api()
         .get("/v1/domains/" + ids.get((int) (seq % ids.size()))).thenApply(a -> a.status() == 200));
     r.latencies(one.latencyMicros(), one.opsPerSec());
@@ -30,13 +38,6 @@ public final class Scale {
     double listRate = Math.min(s.rate(), 5);
     LoadGenerator.Run list = LoadGenerator.run(listRate, Duration.ZERO, s.duration(), seq -> bench.api()
         .get("/v1/domains").thenApply(a -> a.status() == 200 && a.json().getJsonArray("domains").size() >= total));
-    // A page of 100 (what a UI or a CLI asks for), from a random place in the list.
-    String[] cursors = pageCursors(bench, 100, total);
-    LoadGenerator.Run page = LoadGenerator.run(s.rate(), s.warmup(), s.duration(), seq -> {
-      String after = cursors[(int) (seq % cursors.length)];
-      return bench.api().get("/v1/domains?limit=100" + (after == null ? "" : "&after=" + after))
-          .thenApply(a -> a.status() == 200 && a.json().getJsonArray("domains").size() == Math.min(100, total));
-    });
     System.err.println("bench scale: GET latencies measured");
     r.latencies("list", list.latencyMicros()).put("listOpsPerSec", list.opsPerSec()).put("listFailed", list.failed());
     r.latencies("page100", page.latencyMicros()).put("page100Failed", page.failed());
@@ -69,8 +70,8 @@ public final class Scale {
     out.add(null);
     String after = null;
     while (true) {
-      var page = Bench.join(bench.api().get("/v1/domains?limit=" + size + (after == null ? "" : "&after=" + after)))
-          .json();
+      var page = Bench.join(bench.api().get("/v1/domains?limit=" + size + (after == null ? "" : "&after=" + after))
+          .toCompletableFuture().orTimeout(60, java.util.concurrent.TimeUnit.SECONDS)).json();
       after = page.getString("next");
       if (after == null || (out.size() + 1) * size > total) {
         break;
