@@ -86,8 +86,10 @@ public final class ApiClient implements AutoCloseable {
   }
 
   private CompletionStage<Response> sendVertx(String method, String path, String json) {
+    // Bounded everywhere: a request that waits for a pooled connection, or for an answer, fails after 60 s
+    // instead of holding a run forever.
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.valueOf(method)).setURI(path)
-        .setIdleTimeout(60_000);
+        .setIdleTimeout(60_000).setConnectTimeout(60_000);
     if (token != null) {
       options.putHeader("Authorization", "Bearer " + token);
     }
@@ -136,9 +138,13 @@ public final class ApiClient implements AutoCloseable {
             "GET " + path + " answered " + resp.statusCode() + ": " + (b.succeeded() ? b.result() : ""))));
         return;
       }
-      SseParser parser = new SseParser(onData, () -> connected.complete(null));
+      // Connected once the 200 head is here (the gateway sends it when the stream's reader is in place).
+      // Not on the first comment: that chunk can arrive in the same read as the head, before the handler
+      // below is set, and then it is gone.
+      SseParser parser = new SseParser(onData, () -> { });
       resp.handler(parser::feed);
       resp.exceptionHandler(connected::completeExceptionally);
+      connected.complete(null);
     });
     return connected;
   }

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
@@ -85,9 +86,10 @@ class BenchPartsTest {
         try (ApiClient withToken = new ApiClient(url, "s3cret", t, 4);
             ApiClient without = new ApiClient(url, null, t, 4)) {
           seen.clear();
-          assertThat(withToken.post("/v1/domains", "{}").toCompletableFuture().join().status()).isEqualTo(200);
-          withToken.sse("/v1/events", d -> { }).toCompletableFuture().join();
-          without.get("/v1/hosts").toCompletableFuture().join();
+          assertThat(withToken.post("/v1/domains", "{}").toCompletableFuture().get(30, TimeUnit.SECONDS).status())
+              .isEqualTo(200);
+          withToken.sse("/v1/events", d -> { }).toCompletableFuture().get(30, TimeUnit.SECONDS);
+          without.get("/v1/hosts").toCompletableFuture().get(30, TimeUnit.SECONDS);
           assertThat(seen).containsExactly("/v1/domains Bearer s3cret", "/v1/events Bearer s3cret", "/v1/hosts null");
         }
       }
