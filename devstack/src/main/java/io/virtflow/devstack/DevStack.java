@@ -26,6 +26,7 @@ import io.virtflow.gateway.auth.TokenMinter;
 import io.virtflow.gateway.domain.Role;
 import io.virtflow.platform.broker.EmbeddedKafka;
 import io.virtflow.platform.config.BusConfig;
+import io.virtflow.platform.config.Settings;
 import io.virtflow.platform.kafka.KafkaSettings;
 import io.virtflow.platform.kafka.TopicAdmin;
 import io.virtflow.schema.AvroCodec;
@@ -125,7 +126,7 @@ public final class DevStack implements AutoCloseable {
     for (int i = 1; i <= options.hosts(); i++) {
       hostIds.add("host-" + i);
     }
-    BusConfig bus = SnapshotServiceConfig.from(env(Map.of())).bus();
+    BusConfig bus = BusConfig.from(new Settings(env(Map.of())));
     try (Admin admin = Admin.create(KafkaSettings.admin(bus, "virtflow-devstack"))) {
       new TopicAdmin(bus).ensureHostTopics(admin, hostIds);
     }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -66,7 +67,7 @@ final class EventStreams {
   private final Duration heartbeat;
   private final Duration maxStall;
   private final Set<Stream> open = new HashSet<>();
-  private final java.util.concurrent.atomic.AtomicInteger privateReaders = new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger privateReaders = new AtomicInteger();
   private final Function<String, String> projectOf;
 
   EventStreams(Vertx vertx, Context context, EventReaders readers, int max, Duration heartbeat,

@@ -3,6 +3,7 @@ package io.virtflow.gateway.kafka;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
@@ -73,16 +74,18 @@ public final class EventTail {
     return reader != null;
   }
 
+  /** Each reader fills a ring of its own: a batch of a failed reader still in flight cannot reach its successor's. */
   private Future<EventRing<DomainEvent>> start() {
-    EventRing<DomainEvent>[] holder = new EventRing[1];
+    AtomicReference<EventRing<DomainEvent>> own = new AtomicReference<>();
     return readers.open("gateway-events-tail", TopicReader.Start.END, context, batch -> {
-      append(holder[0], batch);
+      append(own.get(), batch);
       return Future.succeededFuture();
     }).compose(r -> {
       reader = r;
+      // Asked for before start(): the ring exists before the first batch reaches append().
       Future<EventRing<DomainEvent>> positioned = r.startPositions().map(start -> {
-        holder[0] = new EventRing<>(capacity, start);
-        return holder[0];
+        own.set(new EventRing<>(capacity, start));
+        return own.get();
       });
       r.start();
       watch(r);

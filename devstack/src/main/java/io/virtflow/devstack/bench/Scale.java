@@ -2,6 +2,7 @@ package io.virtflow.devstack.bench;
 
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -66,7 +67,7 @@ public final class Scale {
 
   /** The {@code after} of every full page of {@code size} (null: the first page), walking the list once. */
   private static String[] pageCursors(Bench bench, int size, int total) {
-    List<String> out = new java.util.ArrayList<>();
+    List<String> out = new ArrayList<>();
     out.add(null);
     String after = null;
     while (true) {
