@@ -27,10 +27,15 @@ import io.virtflow.schema.Topics;
  * @param simFaultRate the share (0 to 1) of the sim driver's lifecycle calls that fail DRIVER_ERROR
  * @param driverTimeout how long one hypervisor call may take before its command ends FAILED TIMEOUT
  * @param driverBreakerWait how long the driver's circuit breaker stays open before it probes again
+ * @param shutdownTimeout how long a shutdown waits for the guest to power off before it ends FAILED TIMEOUT
+ *     (shorter than {@code driverTimeout}, which bounds the whole call)
+ * @param resyncInterval how often the driver's change feed reads every domain again, besides its events
+ * @param libvirt the libvirt driver's settings (unused by the sim)
  */
 public record HostAgentConfig(String hostId, Path dataDir, String driver, SimLatency simLatency,
     String simDiskBackend, double simFaultRate, String qemuImg, Duration qemuTimeout, Duration driverTimeout,
-    Duration driverBreakerWait, Duration heartbeatInterval, int maxConcurrentDomains, int hostVcpus, long hostMemoryMiB, String healthHost, int healthPort, BusConfig bus) {
+    Duration driverBreakerWait, Duration heartbeatInterval, int maxConcurrentDomains, int hostVcpus, long hostMemoryMiB, String healthHost, int healthPort, BusConfig bus,
+    Duration shutdownTimeout, Duration resyncInterval, Libvirt libvirt) {
 
   public static final String HOST_ID = "VIRTFLOW_HOST_ID";
   public static final String DATA_DIR = "VIRTFLOW_DATA_DIR";
@@ -55,8 +60,41 @@ public record HostAgentConfig(String hostId, Path dataDir, String driver, SimLat
   public static final String HEALTH_HOST = "VIRTFLOW_HEALTH_HOST";
   public static final String HEALTH_PORT = "VIRTFLOW_HEALTH_PORT";
 
+  /** Per shutdown: how long the guest has to power off (default 20000). */
+  public static final String SHUTDOWN_TIMEOUT_MS = "VIRTFLOW_SHUTDOWN_TIMEOUT_MS";
+  /** How often every domain is read again (default 30000). */
+  public static final String RESYNC_MS = "VIRTFLOW_RESYNC_MS";
+  /** The libvirt connection URI (default {@code qemu:///system}). */
+  public static final String LIBVIRT_URI = "VIRTFLOW_LIBVIRT_URI";
+  /** The host's image directory: kernels, initrds, base images a definition may name (default {@code <dataDir>/images}). */
+  public static final String IMAGE_DIR = "VIRTFLOW_IMAGE_DIR";
+  /** The libvirt domain type: {@code auto} (a probe decides), {@code kvm} or {@code qemu}. */
+  public static final String LIBVIRT_DOMAIN_TYPE = "VIRTFLOW_LIBVIRT_DOMAIN_TYPE";
+
   /** The drivers this build has. */
   public static final List<String> DRIVERS = List.of("sim");
+
+  /**
+   * The libvirt driver's settings.
+   *
+   * @param uri the connection URI
+   * @param imageDir where the definitions' kernels, initrds and base images are
+   * @param domainType {@code auto}, {@code kvm} or {@code qemu}
+   */
+  public record Libvirt(String uri, Path imageDir, String domainType) {
+    public static final List<String> DOMAIN_TYPES = List.of("auto", "kvm", "qemu");
+
+    public Libvirt {
+      Objects.requireNonNull(uri, "uri");
+      Objects.requireNonNull(imageDir, "imageDir");
+      Objects.requireNonNull(domainType, "domainType");
+    }
+
+    @Override
+    public String toString() {
+      return "uri=" + uri + " imageDir=" + imageDir + " domainType=" + domainType;
+    }
+  }
   /** The sim driver's disk backends. */
   public static final List<String> DISK_BACKENDS = List.of(SimHypervisor.QCOW2_BACKEND, SimHypervisor.MEMORY_BACKEND);
 
@@ -135,9 +173,27 @@ public record HostAgentConfig(String hostId, Path dataDir, String driver, SimLat
     String healthHost = s.string(HEALTH_HOST, "0.0.0.0");
     int healthPort = s.integer(HEALTH_PORT, 0, 0, 65_535);
     BusConfig bus = BusConfig.from(s);
+    // By default 20 s, and always inside the call's own time limit.
+    Duration shutdownTimeout = s.millis(SHUTDOWN_TIMEOUT_MS, Math.min(20_000, driverTimeout.toMillis() * 2 / 3),
+        10, 3_600_000);
+    if (env.containsKey(SHUTDOWN_TIMEOUT_MS) && shutdownTimeout.compareTo(driverTimeout) >= 0) {
+      s.problem(SHUTDOWN_TIMEOUT_MS + "=" + shutdownTimeout.toMillis() + " must be shorter than " + DRIVER_TIMEOUT_MS
+          + "=" + driverTimeout.toMillis() + " (the time limit of the whole shutdown call)");
+    }
+    Duration resync = s.millis(RESYNC_MS, 30_000, 100, 86_400_000);
+    String uri = s.string(LIBVIRT_URI, "qemu:///system");
+    if (uri.isBlank()) {
+      s.problem(LIBVIRT_URI + " is empty; name a libvirt connection URI such as qemu:///system");
+    }
+    Path imageDir = s.path(IMAGE_DIR, dataDir.resolve("images"));
+    String domainType = s.string(LIBVIRT_DOMAIN_TYPE, "auto").toLowerCase(Locale.ROOT);
+    if (!Libvirt.DOMAIN_TYPES.contains(domainType)) {
+      s.problem(LIBVIRT_DOMAIN_TYPE + "=" + domainType + " is not one of " + String.join(", ", Libvirt.DOMAIN_TYPES));
+    }
     s.validate();
     return new HostAgentConfig(hostId, dataDir, driver, latency, diskBackend, faultRate, qemuImg, qemuTimeout,
-        driverTimeout, breakerWait, heartbeat, maxDomains, vcpus, memory, healthHost, healthPort, bus);
+        driverTimeout, breakerWait, heartbeat, maxDomains, vcpus, memory, healthHost, healthPort, bus,
+        shutdownTimeout, resync, new Libvirt(uri, imageDir, domainType));
   }
 
   private static SimLatency simLatency(Settings s, String text) {
@@ -184,6 +240,8 @@ public record HostAgentConfig(String hostId, Path dataDir, String driver, SimLat
         + " qemuTimeout=" + qemuTimeout.toMillis() + "ms driverTimeout=" + driverTimeout.toMillis()
         + "ms driverBreakerWait=" + driverBreakerWait.toMillis() + "ms heartbeat=" + heartbeatInterval.toMillis() + "ms maxConcurrentDomains=" + maxConcurrentDomains
         + " vcpus=" + hostVcpus + " memoryMiB=" + hostMemoryMiB
-        + " health=" + (healthPort == 0 ? "off" : healthHost + ":" + healthPort) + " bus=[" + bus + "]";
+        + " health=" + (healthPort == 0 ? "off" : healthHost + ":" + healthPort) + " shutdownTimeout="
+        + shutdownTimeout.toMillis() + "ms resync=" + resyncInterval.toMillis() + "ms"
+        + ("libvirt".equals(driver) ? " libvirt=[" + libvirt + "]" : "") + " bus=[" + bus + "]";
   }
 }

@@ -20,11 +20,13 @@ import org.slf4j.LoggerFactory;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
-import io.virtflow.agent.disk.QemuImg;
 import io.virtflow.agent.domain.Domain;
 import io.virtflow.agent.driver.DriverGuard;
 import io.virtflow.agent.driver.Hypervisor;
-import io.virtflow.agent.driver.SimHypervisor;
+import io.virtflow.agent.driver.DriverStatus;
+import io.virtflow.agent.driver.Drivers;
+import io.virtflow.agent.driver.Observer;
+import io.virtflow.agent.kafka.PublishedStates;
 import io.virtflow.agent.kafka.BusWriter;
 import io.virtflow.agent.kafka.CommandProcessor;
 import io.virtflow.agent.kafka.EpochWatch;
@@ -78,6 +80,7 @@ final class HostAgentVerticle extends VerticleBase {
   /** Why this instance stopped working: a newer instance of the host took over (null while it has not). */
   private volatile String fencedBecause;
   private long heartbeatTimer = -1;
+  private long resyncTimer = -1;
   /** How late the last heartbeat timer fired on the agent's context. */
   private long loopLagMs;
   private long epoch;
@@ -114,6 +117,7 @@ final class HostAgentVerticle extends VerticleBase {
         .compose(domains -> heartbeat(HostState.UP).map(domains))
         .compose(this::publishStates)
         .compose(v -> followEpochs())
+        .compose(v -> startResync())
         .compose(v -> startConsumer())
         .compose(v -> startHeartbeat())
         .compose(v -> startHealthServer())
@@ -133,27 +137,29 @@ final class HostAgentVerticle extends VerticleBase {
 
   private Host openHost() throws IOException {
     lock = DataDirLock.acquire(config.dataDir());
-    // Before anything is counted or opened: an agent that cannot work its disks does not start.
-    QemuImg qemu = null;
-    if (SimHypervisor.QCOW2_BACKEND.equals(config.simDiskBackend())) {
-      qemu = QemuImg.open(config.qemuImg(), config.qemuTimeout());
-      LOG.info("{}: disk backend qcow2 with {}", hostId, qemu);
-    }
+    // Before anything is counted or opened: an agent that cannot reach its hypervisor does not start.
+    driver = Drivers.open(config, clock);
     try {
       epochWatch = new EpochWatch(config.bus().bootstrap(), config.bus().topics().hostStatus(), hostId);
       long seen = epochWatch.highestEpoch(Duration.ofSeconds(30));
       long next = AgentEpoch.next(config.dataDir(), seen);
       journal = OutcomeJournal.open(config.dataDir());
-      driver = SimHypervisor.open(config.dataDir(), config.simLatency().all(), config.simLatency().byOperation(),
-          clock, qemu);
-      ((SimHypervisor) driver).setFaultRate(config.simFaultRate());
       publisher = new Publisher(new KafkaProducer<>(
           KafkaSettings.producer(config.bus().bootstrap(), "virtflow-agent-" + hostId, DELIVERY_TIMEOUT_MS)));
-      return new Host(next, journal, driver, driver.list());
-    } catch (IOException | RuntimeException e) {
-      if (qemu != null && driver == null) {
-        qemu.close();
+      // As last published: what changed while the agent was down shows as the difference to the driver's.
+      List<Domain> published;
+      try {
+        published = PublishedStates.read(config.bus().bootstrap(), config.bus().topics().vmState(), hostId,
+            Duration.ofSeconds(30));
+      } catch (RuntimeException e) {
+        LOG.warn("{}: could not read the states it published ({}); changes made while it was down may go unseen",
+            hostId, e.toString());
+        published = driver.list();
       }
+      return new Host(next, journal, driver, published);
+    } catch (IOException | RuntimeException e) {
+      driver.close();
+      driver = null;
       throw e;
     }
   }
@@ -165,7 +171,34 @@ final class HostAgentVerticle extends VerticleBase {
         config.driverBreakerWait()), clock);
     processor = new CommandProcessor(hostId, host.driver(), guard, host.journal(), blocking, bus, vertx, clock, ids,
         config.maxConcurrentDomains(), host.domains());
+    host.driver().watch(new Observer() {
+      @Override
+      public void changed(String domainId, java.util.Optional<io.virtflow.agent.domain.Event> hint) {
+        processor.observed(domainId, hint);
+      }
+
+      @Override
+      public void resync() {
+        processor.resync();
+      }
+
+      @Override
+      public void connection(DriverStatus status) {
+        LOG.info("{}: driver {}: {}", hostId, status.connected() ? "connected" : "disconnected", status.message());
+      }
+    });
     return Future.succeededFuture(host.domains());
+  }
+
+  /** Reads every domain again now, and every resync interval: what the driver's events missed is found. */
+  private Future<Void> startResync() {
+    processor.resync();
+    resyncTimer = vertx.setPeriodic(config.resyncInterval().toMillis(), id -> {
+      if (!halted && !bus.fenced()) {
+        processor.resync();
+      }
+    });
+    return Future.succeededFuture();
   }
 
   /** The state of every domain it has, so that the compacted state topic converges. */
@@ -206,6 +239,7 @@ final class HostAgentVerticle extends VerticleBase {
 
   private void fenceNow() {
     vertx.cancelTimer(heartbeatTimer);
+    vertx.cancelTimer(resyncTimer);
     Future<Void> settled = processor == null ? Future.succeededFuture() : processor.halt();
     settled.onComplete(ar -> LOG.info("{}: fenced instance (epoch {}) let go of its commands", hostId, epoch));
   }
@@ -265,6 +299,7 @@ final class HostAgentVerticle extends VerticleBase {
   private Future<Void> heartbeat(HostState state) {
     Instant at = now();
     List<Domain> domains = List.copyOf(processor.domains());
+    DriverStatus driverStatus = driver.status();
     HostStatus status = HostStatus.newBuilder()
         .setHostId(hostId)
         .setState(state)
@@ -272,8 +307,8 @@ final class HostAgentVerticle extends VerticleBase {
         .setDriver(driver.driverName())
         .setHeartbeatAt(at)
         .setStartedAt(startedAt)
-        .setVcpus(config.hostVcpus())
-        .setMemoryMiB(config.hostMemoryMiB())
+        .setVcpus(driverStatus.vcpus() > 0 ? driverStatus.vcpus() : config.hostVcpus())
+        .setMemoryMiB(driverStatus.memoryMiB() > 0 ? driverStatus.memoryMiB() : config.hostMemoryMiB())
         .setMemoryMiBUsed(domains.stream().mapToLong(Domain::memoryMiB).sum())
         .setDomainCount(domains.size())
         .setQueuedCommands(processor.queuedCommands())
@@ -300,6 +335,7 @@ final class HostAgentVerticle extends VerticleBase {
     }
     LOG.info("host agent {} stopping", hostId);
     vertx.cancelTimer(heartbeatTimer);
+    vertx.cancelTimer(resyncTimer);
     return processor.drain()
         .compose(v -> consumer.stop())
         .compose(v -> heartbeat(HostState.DOWN))
@@ -357,6 +393,7 @@ final class HostAgentVerticle extends VerticleBase {
   private Future<Void> halt() {
     halted = true;
     vertx.cancelTimer(heartbeatTimer);
+    vertx.cancelTimer(resyncTimer);
     Future<Void> settled = processor == null ? Future.succeededFuture() : processor.halt();
     // Unsent records are dropped, as they would be by a crash.
     Future<Void> dropped = publisher == null ? Future.succeededFuture()
@@ -458,6 +495,10 @@ final class HostAgentVerticle extends VerticleBase {
       return Health.Check.down("not open");
     }
     String breaker = guard == null ? "CLOSED" : guard.breakerState();
+    DriverStatus status = driver.status();
+    if (!status.connected()) {
+      return Health.Check.down(driver.driverName() + ": " + status.message());
+    }
     return "OPEN".equals(breaker) ? Health.Check.down(driver.driverName() + ": circuit breaker OPEN")
         : Health.Check.up(driver.driverName() + ": circuit breaker " + breaker);
   }

@@ -87,7 +87,7 @@ class HostAgentConfigTest {
   void everyBadValueIsNamedAtOnce() {
     assertThatThrownBy(() -> HostAgentConfig.from(Map.of(
         "VIRTFLOW_HOST_ID", "h1.bad",
-        "VIRTFLOW_DRIVER", "libvirt",
+        "VIRTFLOW_DRIVER", "xen",
         "VIRTFLOW_SIM_LATENCY_MS", "fast,teleport=3",
         "VIRTFLOW_AGENT_MAX_CONCURRENT_DOMAINS", "0",
         "VIRTFLOW_HEALTH_PORT", "70000",
@@ -97,7 +97,7 @@ class HostAgentConfigTest {
         "VIRTFLOW_DRIVER_TIMEOUT_MS", "0")))
         .isInstanceOf(Settings.ConfigException.class)
         .hasMessageContaining("VIRTFLOW_HOST_ID=h1.bad is not a host id")
-        .hasMessageContaining("VIRTFLOW_DRIVER=libvirt is not supported; supported drivers: sim")
+        .hasMessageContaining("VIRTFLOW_DRIVER=xen is not supported; supported drivers: sim")
         .hasMessageContaining("'fast' is not a number of milliseconds")
         .hasMessageContaining("'teleport' is not an operation")
         .hasMessageContaining("VIRTFLOW_AGENT_MAX_CONCURRENT_DOMAINS=0 is outside")

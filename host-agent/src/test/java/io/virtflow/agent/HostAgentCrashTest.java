@@ -32,6 +32,7 @@ import io.virtflow.agent.domain.Reason;
 import io.virtflow.agent.domain.Request;
 import io.virtflow.agent.domain.State;
 import io.virtflow.agent.driver.SimHypervisor;
+import io.virtflow.agent.driver.Calls;
 import io.virtflow.agent.store.CommandRef;
 import io.virtflow.agent.store.Intent;
 import io.virtflow.agent.store.Outcome;
@@ -208,7 +209,7 @@ class HostAgentCrashTest {
       journal.recordIntent(new Intent(startCommandId, web, "web1", Request.of(Operation.START), 1, State.SHUTOFF,
           Reason.UNKNOWN, now()));
       if (startReachedTheHypervisor) {
-        sim.start(web, false);
+        Calls.start(sim, web, false);
       }
     }
     return web;
@@ -285,7 +286,7 @@ class HostAgentCrashTest {
     try (SimHypervisor sim = SimHypervisor.open(dataDir, Duration.ZERO, Map.of(), Clock.systemUTC());
         OutcomeJournal journal = OutcomeJournal.open(dataDir)) {
       sim.define(web, new DomainDefinition("web1", 1, 512, List.of(), "alice"));
-      sim.start(web, false);
+      Calls.start(sim, web, false);
       journal.recordOutcome(Outcome.succeeded(
           new CommandRef(start.getCommandId(), web, bus.hostId, "Start", "alice", start.getIdempotencyKey(),
               start.getRequestHash()),

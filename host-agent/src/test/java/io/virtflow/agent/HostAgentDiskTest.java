@@ -32,6 +32,7 @@ import io.virtflow.agent.domain.DomainDefinition;
 import io.virtflow.agent.domain.Reason;
 import io.virtflow.agent.domain.State;
 import io.virtflow.agent.driver.SimHypervisor;
+import io.virtflow.agent.driver.Calls;
 import io.virtflow.agent.store.Intent;
 import io.virtflow.agent.store.OutcomeJournal;
 import io.virtflow.schema.Command;
@@ -274,7 +275,7 @@ class HostAgentDiskTest {
         OutcomeJournal journal = OutcomeJournal.open(dataDir)) {
       sim.define(web, new DomainDefinition("web1", 1, 512,
           List.of(new io.virtflow.agent.domain.Disk("vda", 1, "qcow2", null)), "alice"));
-      sim.start(web, false);
+      Calls.start(sim, web, false);
       var stop = io.virtflow.agent.domain.DiskStep.of(Kind.STOP_DOMAIN);
       journal.recordIntent(new Intent(stopId, web, "web1", null, stop, 2, State.RUNNING, Reason.BOOTED, at));
       sim.runStep(web, stop);

@@ -70,6 +70,11 @@ public final class DomainWorkQueue<T> {
     return out;
   }
 
+  /** The entry of {@code domainId} that runs now, if one does. */
+  public java.util.Optional<Entry<T>> runningOf(String domainId) {
+    return java.util.Optional.ofNullable(running.get(domainId));
+  }
+
   /** The running entry of {@code domainId} is over: the domain's next entry becomes ready. */
   public void finished(String domainId) {
     if (running.remove(domainId) == null) {

@@ -160,7 +160,7 @@ public final class DriverGuard implements AutoCloseable {
   static boolean isDriverFailure(Throwable e) {
     Throwable cause = unwrap(e);
     if (cause instanceof HypervisorException h) {
-      return h.fault() == Fault.DRIVER_ERROR || h.fault() == Fault.INTERNAL || h.fault() == Fault.TIMEOUT;
+      return !h.guest() && (h.fault() == Fault.DRIVER_ERROR || h.fault() == Fault.INTERNAL || h.fault() == Fault.TIMEOUT);
     }
     return true;
   }

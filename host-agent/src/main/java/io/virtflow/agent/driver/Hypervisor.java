@@ -6,16 +6,20 @@ import java.util.Optional;
 import io.virtflow.agent.domain.DiskStep;
 import io.virtflow.agent.domain.Domain;
 import io.virtflow.agent.domain.DomainDefinition;
+import io.virtflow.agent.domain.Fault;
 import io.virtflow.agent.domain.Request;
+import io.virtflow.agent.domain.Transition;
 
 /**
  * The hypervisor SPI: libvirt's domain calls ({@code virDomainDefineXML}, {@code virDomainCreate}, ...).
- * One driver per host: {@code sim} now, {@code libvirt} later.
+ * One driver per host, chosen by configuration ({@link Drivers}): {@code sim} or {@code libvirt}. The agent
+ * decides what is legal; a driver executes, and observes (its change feed, {@link #watch}).
  *
  * <p>Calls block (a real hypervisor takes its time): run them on a worker pool, never on an event loop.
  * Every mutating call either returns the {@link Change} it made or throws {@link HypervisorException}
  * having changed nothing. Calls for different domains may run concurrently; the caller runs at most one
- * call per domain at a time. Every change of a domain increments its {@link Domain#version()}.
+ * call per domain at a time. Every change of a domain, asked for or not, increments its
+ * {@link Domain#version()}.
  */
 public interface Hypervisor extends AutoCloseable {
 
@@ -26,33 +30,33 @@ public interface Hypervisor extends AutoCloseable {
   Change define(String domainId, DomainDefinition definition);
 
   /**
-   * {@code virDomainUndefineFlags}; {@code force} destroys an active domain first; {@code removeStorage}
-   * also deletes every image file of the domain (its base images, overlays and copies), as
-   * {@code virsh undefine --remove-all-storage}.
+   * Carries out a lifecycle move that the agent decided ({@link io.virtflow.agent.domain.Lifecycle}'s table
+   * answered {@code decided} for {@code request} on {@code before}, the domain as the agent last looked it
+   * up). The driver does not judge legality again; it executes, observes the result and reports it. If the
+   * domain is no longer as {@code before} (a change nobody asked for came in between), the hypervisor's own
+   * refusal is the answer ({@link Fault#OPERATION_INVALID}). {@code undefine} with {@code removeStorage} also
+   * deletes every image file of the domain, as {@code virsh undefine --remove-all-storage}.
+   *
+   * <p>Operations a real hypervisor only starts end when the result is observed: {@code shutdown} when the
+   * domain is seen shut off, or {@link Fault#TIMEOUT} (FAILED, the guest still running) after the driver's
+   * shutdown timeout, or at once when {@link #cutShort} is called; {@code reboot} when the reboot is seen.
    */
-  Change undefine(String domainId, boolean force, boolean removeStorage);
+  Change carryOut(Domain before, Request request, Transition.Accepted decided);
 
-  default Change undefine(String domainId, boolean force) {
-    return undefine(domainId, force, false);
-  }
+  /**
+   * Ends a {@code shutdown} of {@code domainId} that is waiting for its guest, now, failing it with
+   * {@code why} (a destroy of the domain came). Callable from any thread; nothing if none waits.
+   */
+  void cutShort(String domainId, String why);
 
-  /** {@code virDomainCreateWithFlags}, optionally {@code VIR_DOMAIN_START_PAUSED}. */
-  Change start(String domainId, boolean paused);
+  /**
+   * From now on, every change the driver observes goes to {@code observer}, from a thread of the driver's
+   * (never an event loop): changes commands made as well as changes nobody asked for. One observer.
+   */
+  void watch(Observer observer);
 
-  /** {@code virDomainShutdown}: the guest powers off. */
-  Change shutdown(String domainId);
-
-  /** {@code virDomainReboot}. */
-  Change reboot(String domainId);
-
-  /** {@code virDomainDestroy}: power cut. */
-  Change destroy(String domainId);
-
-  /** {@code virDomainSuspend}. */
-  Change suspend(String domainId);
-
-  /** {@code virDomainResume}. */
-  Change resume(String domainId);
+  /** What the driver knows about its hypervisor now: connected or not, and facts for {@code /v1/hosts}. */
+  DriverStatus status();
 
   /** {@code virDomainLookupByUUID} with its state ({@code virDomainGetState}). */
   Optional<Domain> lookup(String domainId);
@@ -75,20 +79,6 @@ public interface Hypervisor extends AutoCloseable {
    * "chain": <qemu-img info --backing-chain --output=json>}}, "poolFiles": [...], "tags": {"<path>": [...]}}}.
    */
   String inspectDisks(String domainId);
-
-  /** Dispatches a lifecycle request other than define to its call. */
-  default Change apply(String domainId, Request request) {
-    return switch (request.operation()) {
-      case UNDEFINE -> undefine(domainId, request.force(), request.removeStorage());
-      case START -> start(domainId, request.paused());
-      case SHUTDOWN -> shutdown(domainId);
-      case REBOOT -> reboot(domainId);
-      case DESTROY -> destroy(domainId);
-      case SUSPEND -> suspend(domainId);
-      case RESUME -> resume(domainId);
-      case DEFINE -> throw new IllegalArgumentException("define takes a definition: call define()");
-    };
-  }
 
   @Override
   void close();

@@ -18,12 +18,18 @@ public final class HypervisorException extends RuntimeException {
   private final Fault fault;
   private final transient Optional<State> current;
   private final boolean refused;
+  private final boolean guest;
 
-  private HypervisorException(Fault fault, String message, Optional<State> current, boolean refused) {
+  private HypervisorException(Fault fault, String message, Optional<State> current, boolean refused, boolean guest) {
     super(message);
     this.fault = Objects.requireNonNull(fault, "fault");
     this.current = Objects.requireNonNull(current, "current");
     this.refused = refused;
+    this.guest = guest;
+  }
+
+  private HypervisorException(Fault fault, String message, Optional<State> current, boolean refused) {
+    this(fault, message, current, refused, false);
   }
 
   public HypervisorException(Fault fault, String message, Optional<State> current) {
@@ -42,6 +48,19 @@ public final class HypervisorException extends RuntimeException {
   /** The request could not be carried out in the situation it met: it ends FAILED. */
   public static HypervisorException failed(Fault fault, String message) {
     return new HypervisorException(fault, message, Optional.empty(), false);
+  }
+
+  /**
+   * The guest did not do what it was asked in time (a shutdown it ignored): {@link Fault#TIMEOUT}, FAILED,
+   * with nothing uncertain about it (the driver saw the guest still running) and no fault of the driver's.
+   */
+  public static HypervisorException guestTimeout(String message) {
+    return new HypervisorException(Fault.TIMEOUT, message, Optional.of(State.RUNNING), false, true);
+  }
+
+  /** A failure of the guest's, not of the driver: it does not count against the driver's circuit breaker. */
+  public boolean guest() {
+    return guest;
   }
 
   public Fault fault() {

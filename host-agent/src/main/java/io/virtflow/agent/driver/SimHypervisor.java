@@ -42,8 +42,7 @@ import io.virtflow.agent.domain.Transition;
 import io.virtflow.agent.store.AtomicFile;
 
 /**
- * The {@code sim} driver, like libvirt's test driver: no guest runs, but the lifecycle is real
- * ({@link Lifecycle}'s table), every domain is a JSON file {@code <dataDir>/sim/domains/<id>.json}
+ * The {@code sim} driver, like libvirt's test driver: no guest runs, every domain is a JSON file {@code <dataDir>/sim/domains/<id>.json}
  * replaced atomically on every change, and a new instance on the same directory finds every domain.
  *
  * <p>Disks, with the {@code qcow2} backend: each disk is a real image {@code <dataDir>/pool/<id>-<target>.qcow2}
@@ -54,8 +53,13 @@ import io.virtflow.agent.store.AtomicFile;
  * applied to them), and its guest agent freezes and thaws filesystems as a flag.
  *
  * <p>For tests: a latency per operation (slowness), failures and hangs injected into the next call
- * ({@link #failNext}, {@link #holdNext}), a share of lifecycle calls that fail at random ({@link #setFaultRate}), state changes a guest would make on its own ({@link #guestChangedState}), and a
- * count of calls per operation.
+ * ({@link #failNext}, {@link #holdNext}), a share of lifecycle calls that fail at random ({@link #setFaultRate}),
+ * changes a guest makes on its own, reported on the change feed as libvirt reports them ({@link #guestPowersOff},
+ * {@link #guestCrashes}, {@link #guestPausedOnIoError}), a guest that ignores the power button
+ * ({@link #guestIgnoresShutdown}), and a count of calls per operation.
+ *
+ * <p>The sim does not judge legality (the agent decides with {@link Lifecycle}); like a real hypervisor it
+ * refuses a move on a domain that changed since the agent looked ({@code OPERATION_INVALID}).
  */
 public final class SimHypervisor implements Hypervisor {
   public static final String NAME = "sim";
@@ -104,6 +108,12 @@ public final class SimHypervisor implements Hypervisor {
   private final Map<DiskStep.Kind, AtomicLong> stepCalls = new EnumMap<>(DiskStep.Kind.class);
   /** Guards the name index and each change + its file write; never held while sleeping or running qemu-img. */
   private final Object lock = new Object();
+  /** Domains whose guest ignores the power button (tests): a shutdown waits its timeout out. */
+  private final Set<String> deafGuests = ConcurrentHashMap.newKeySet();
+  /** Shutdowns waiting for a deaf guest, by domain id: call to cut the wait short. */
+  private final Map<String, java.util.function.Consumer<String>> shutdownWaits = new ConcurrentHashMap<>();
+  private volatile Duration shutdownTimeout = Duration.ofSeconds(20);
+  private volatile Observer observer;
   /** Names being defined now (their images are being made, outside the lock). */
   private final Set<String> defining = new HashSet<>();
 
@@ -224,60 +234,94 @@ public final class SimHypervisor implements Hypervisor {
   }
 
   @Override
-  public Change undefine(String domainId, boolean force, boolean removeStorage) {
-    return transition(domainId, Request.undefine(force, removeStorage));
-  }
-
-  @Override
-  public Change start(String domainId, boolean paused) {
-    return transition(domainId, paused ? Request.startPaused() : Request.of(Operation.START));
-  }
-
-  @Override
-  public Change shutdown(String domainId) {
-    return transition(domainId, Request.of(Operation.SHUTDOWN));
-  }
-
-  @Override
-  public Change reboot(String domainId) {
-    return transition(domainId, Request.of(Operation.REBOOT));
-  }
-
-  @Override
-  public Change destroy(String domainId) {
-    return transition(domainId, Request.of(Operation.DESTROY));
-  }
-
-  @Override
-  public Change suspend(String domainId) {
-    return transition(domainId, Request.of(Operation.SUSPEND));
-  }
-
-  @Override
-  public Change resume(String domainId) {
-    return transition(domainId, Request.of(Operation.RESUME));
-  }
-
-  private Change transition(String domainId, Request request) {
-    enter(request.operation());
+  public Change carryOut(Domain before, Request request, Transition.Accepted decided) {
+    Operation op = request.operation();
+    if (op == Operation.DEFINE) {
+      throw new IllegalArgumentException("define takes a definition: call define()");
+    }
+    enter(op);
+    if (op == Operation.SHUTDOWN && deafGuests.contains(before.id())) {
+      waitOutShutdown(before);
+    }
+    Change change;
     synchronized (lock) {
-      injectedFailure(request.operation());
-      Domain domain = domains.get(domainId);
-      Transition transition = domain == null
-          ? Lifecycle.applyToAbsent(domainId, request)
-          : Lifecycle.apply(domain.name(), domain.state(), domain.reason(), request);
-      Transition.Accepted accepted = accepted(transition);
-      Domain after = domain.after(accepted, now());
-      if (accepted.removed()) {
+      injectedFailure(op);
+      Domain domain = domains.get(before.id());
+      if (domain == null) {
+        throw HypervisorException.rejected(Fault.NO_DOMAIN, "cannot " + op.verb() + " domain '" + before.name()
+            + "': no such domain on this host");
+      }
+      if (domain.version() != before.version()) {
+        // As a real hypervisor would: the domain moved on its own since the agent looked.
+        throw new HypervisorException(Fault.OPERATION_INVALID, "cannot " + op.verb() + " domain '" + domain.name()
+            + "': it changed meanwhile and is now " + domain.state().description(), Optional.of(domain.state()));
+      }
+      Domain after = domain.after(decided, now());
+      if (decided.removed()) {
         if (request.removeStorage()) {
           // Files first: a crash in between leaves the domain defined, and the undefine runs again.
-          removeStorage(domainId);
+          removeStorage(domain.id());
         }
         remove(after);
       } else {
         persist(after);
       }
-      return new Change(after, accepted.removed(), accepted.events());
+      change = new Change(after, decided.removed(), decided.events());
+    }
+    // Like libvirt, the sim reports the changes commands make too: the agent must not count them twice.
+    notifyChanged(before.id(), decided.events().isEmpty() ? null : decided.events().get(decided.events().size() - 1));
+    return change;
+  }
+
+  /**
+   * A guest that does not react to the power button: the shutdown waits its timeout out (or is cut
+   * short), the domain keeps running, and the call fails saying so.
+   */
+  private void waitOutShutdown(Domain before) {
+    CountDownLatch cut = new CountDownLatch(1);
+    String[] why = new String[1];
+    shutdownWaits.put(before.id(), reason -> {
+      why[0] = reason;
+      cut.countDown();
+    });
+    try {
+      if (cut.await(shutdownTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        throw HypervisorException.failed(Fault.OPERATION_INVALID, "shutdown of domain '" + before.name()
+            + "' cut short: " + why[0] + "; the guest had not shut down");
+      }
+      throw HypervisorException.guestTimeout("the guest of domain '" + before.name() + "' did not shut down within "
+          + shutdownTimeout.toMillis() + " ms of the request; it is still running");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new HypervisorException(Fault.DRIVER_ERROR, "interrupted during shutdown");
+    } finally {
+      shutdownWaits.remove(before.id());
+    }
+  }
+
+  @Override
+  public void cutShort(String domainId, String why) {
+    java.util.function.Consumer<String> wait = shutdownWaits.get(domainId);
+    if (wait != null) {
+      wait.accept(why);
+    }
+  }
+
+  @Override
+  public void watch(Observer newObserver) {
+    this.observer = newObserver;
+  }
+
+  @Override
+  public DriverStatus status() {
+    return new DriverStatus(true, "sim driver, disk backend " + diskBackend(), Map.of("diskBackend", diskBackend()),
+        0, 0);
+  }
+
+  private void notifyChanged(String domainId, Event hint) {
+    Observer o = observer;
+    if (o != null) {
+      o.changed(domainId, Optional.ofNullable(hint));
     }
   }
 
@@ -442,18 +486,72 @@ public final class SimHypervisor implements Hypervisor {
   }
 
   /**
-   * What a guest or qemu does on its own (the guest crashes, powers off, is suspended by its own power
-   * management): the domain moves to {@code state}/{@code reason}, its version grows.
+   * What a guest or qemu does on its own (the guest crashes, powers off, is paused on an I/O error): the
+   * domain moves to {@code state}/{@code reason}, its version grows, and the change feed reports
+   * {@code event} as libvirt would.
    */
-  public Domain guestChangedState(String domainId, State state, Reason reason) {
+  public Domain guestChangedState(String domainId, State state, Reason reason, Event.Type type, Event.Detail detail) {
+    Domain after;
     synchronized (lock) {
       Domain d = domains.get(domainId);
       if (d == null) {
         throw new HypervisorException(Fault.NO_DOMAIN, "no domain " + domainId);
       }
-      Domain after = d.movedTo(state, reason, now());
+      after = d.movedTo(state, reason, now());
       persist(after);
-      return after;
+    }
+    notifyChanged(domainId, new Event(type, detail, state, reason));
+    return after;
+  }
+
+  /** As {@link #guestChangedState(String, State, Reason, Event.Type, Event.Detail)}, reporting no event. */
+  public Domain guestChangedState(String domainId, State state, Reason reason) {
+    Domain after;
+    synchronized (lock) {
+      Domain d = domains.get(domainId);
+      if (d == null) {
+        throw new HypervisorException(Fault.NO_DOMAIN, "no domain " + domainId);
+      }
+      after = d.movedTo(state, reason, now());
+      persist(after);
+    }
+    return after;
+  }
+
+  /** The guest powers itself off ({@code poweroff} inside it): libvirt's {@code STOPPED/SHUTDOWN}. */
+  public Domain guestPowersOff(String domainId) {
+    return guestChangedState(domainId, State.SHUTOFF, Reason.SHUTDOWN, Event.Type.STOPPED, Event.Detail.SHUTDOWN);
+  }
+
+  /** The guest crashes and QEMU is gone ({@code on_crash=destroy}): libvirt's {@code STOPPED/CRASHED}. */
+  public Domain guestCrashes(String domainId) {
+    return guestChangedState(domainId, State.SHUTOFF, Reason.CRASHED, Event.Type.STOPPED, Event.Detail.CRASHED);
+  }
+
+  /** A disk error pauses the guest ({@code error_policy=stop}): libvirt's {@code SUSPENDED/IOERROR}. */
+  public Domain guestPausedOnIoError(String domainId) {
+    return guestChangedState(domainId, State.PAUSED, Reason.IOERROR, Event.Type.SUSPENDED, Event.Detail.IOERROR);
+  }
+
+  /** Whether the guest of {@code domainId} ignores the power button: a shutdown then waits its timeout out. */
+  public void guestIgnoresShutdown(String domainId, boolean ignores) {
+    if (ignores) {
+      deafGuests.add(domainId);
+    } else {
+      deafGuests.remove(domainId);
+    }
+  }
+
+  /** How long a shutdown waits for a guest that ignores the power button. */
+  public void setShutdownTimeout(Duration timeout) {
+    shutdownTimeout = timeout;
+  }
+
+  /** Every domain may have changed: the feed asks for a full resync (as after a reconnect). */
+  public void requestResync() {
+    Observer o = observer;
+    if (o != null) {
+      o.resync();
     }
   }
 

@@ -28,7 +28,11 @@ import io.virtflow.agent.domain.DomainWorkQueue;
 import io.virtflow.agent.domain.Event;
 import io.virtflow.agent.domain.Fault;
 import io.virtflow.agent.domain.Jobs;
+import io.virtflow.agent.domain.Lifecycle;
+import io.virtflow.agent.domain.Observations;
+import io.virtflow.agent.domain.Operation;
 import io.virtflow.agent.domain.Request;
+import io.virtflow.agent.domain.Transition;
 import io.virtflow.agent.domain.State;
 import io.virtflow.agent.driver.Change;
 import io.virtflow.agent.driver.DriverGuard;
@@ -81,8 +85,14 @@ public final class CommandProcessor {
     HALTED
   }
 
-  /** A command waiting for its turn, and the consumer waiting for it to be done. */
-  private record Job(Command command, Promise<Void> done) {
+  /**
+   * A command waiting for its turn, and the consumer waiting for it to be done; or (command null) a change
+   * the driver observed, to be read and published in its turn, in order with the domain's commands.
+   */
+  private record Job(Command command, Promise<Void> done, Optional<Event> hint) {
+    boolean observation() {
+      return command == null;
+    }
   }
 
   /** What a driver call did: a result (a Change, a StepResult, JSON), or a refusal or failure. */
@@ -114,6 +124,10 @@ public final class CommandProcessor {
   /** Cancellations being recorded: a target that comes meanwhile must already see them. */
   private final Map<String, String> cancelling = new HashMap<>();
   private final Set<Future<?>> inFlight = new HashSet<>();
+  /** Domains with an observation waiting for its turn (one is enough: it reads the domain when it runs). */
+  private final Set<String> observing = new HashSet<>();
+  /** Domains whose command a restart cut off: that command's redelivery settles them, not an observation. */
+  private final Set<String> unsettledAtStart = new HashSet<>();
   /** Commands being retried after a failed step, and why; read by the health check from any thread. */
   private final Map<String, String> failing = new java.util.concurrent.ConcurrentHashMap<>();
   private Mode mode = Mode.OPEN;
@@ -134,6 +148,7 @@ public final class CommandProcessor {
     this.ids = ids;
     this.queue = new DomainWorkQueue<>(maxConcurrentDomains);
     domains.forEach(d -> inventory.put(d.id(), d));
+    unsettledAtStart.addAll(journal.domainsWithUnfinishedIntents());
   }
 
   /** Takes one command off the host's topic; the future completes when its offset may be committed. */
@@ -154,10 +169,108 @@ public final class CommandProcessor {
       // A cancel does not wait in the domain's line: it acts on that line.
       return track(cancel(command, ref, cancel.get().getTargetCommandId()));
     }
+    cutShortShutdownFor(command);
     Promise<Void> done = Promise.promise();
-    queue.add(new DomainWorkQueue.Entry<>(command.getDomainId(), command.getCommandId(), new Job(command, done)));
+    queue.add(new DomainWorkQueue.Entry<>(command.getDomainId(), command.getCommandId(), new Job(command, done,
+        Optional.empty())));
     pump();
     return done.future();
+  }
+
+  /**
+   * A destroy (or forced undefine) of a domain whose shutdown waits for its guest ends that wait at once, as
+   * {@code virsh destroy} does: the shutdown ends saying why, and the destroy runs next in the domain's line.
+   */
+  private void cutShortShutdownFor(Command command) {
+    Optional<Request> request = Messages.requestOf(command.getPayload());
+    boolean powerCut = request.isPresent() && (request.get().operation() == Operation.DESTROY
+        || (request.get().operation() == Operation.UNDEFINE && request.get().force()));
+    if (!powerCut) {
+      return;
+    }
+    queue.runningOf(command.getDomainId())
+        .filter(e -> !e.item().observation())
+        .filter(e -> Messages.requestOf(e.item().command().getPayload()).map(Request::operation)
+            .orElse(null) == Operation.SHUTDOWN)
+        .ifPresent(e -> driver.cutShort(command.getDomainId(), Messages.refOf(command).operation().toLowerCase(
+            java.util.Locale.ROOT) + " command " + command.getCommandId() + " came while the guest was shutting down"));
+  }
+
+  // ---- the change feed ---------------------------------------------------------------------------
+
+  /**
+   * The driver saw domain {@code domainId} change (any thread): it is read again in its turn, after the
+   * domain's earlier commands, and whatever changed that no command reported is published as events and
+   * a new state. Observations of a domain that already waits for its turn collapse into that one.
+   */
+  public void observed(String domainId, Optional<Event> hint) {
+    context.runOnContext(v -> enqueueObservation(domainId, hint));
+  }
+
+  /** Every domain may have changed (a reconnect, a periodic resync): each is read again in its turn. */
+  public void resync() {
+    context.runOnContext(v -> {
+      Set<String> all = new HashSet<>(inventory.keySet());
+      for (Domain d : driverList()) {
+        all.add(d.id());
+      }
+      all.forEach(id -> enqueueObservation(id, Optional.empty()));
+    });
+  }
+
+  private List<Domain> driverList() {
+    try {
+      return driver.list();
+    } catch (RuntimeException e) {
+      LOG.warn("{}: resync could not list the domains: {}", hostId, e.toString());
+      return List.of();
+    }
+  }
+
+  private void enqueueObservation(String domainId, Optional<Event> hint) {
+    if (halted() || mode != Mode.OPEN || !observing.add(domainId)) {
+      return;
+    }
+    queue.add(new DomainWorkQueue.Entry<>(domainId, "observe-" + ids.get(), new Job(null, Promise.promise(), hint)));
+    pump();
+  }
+
+  /**
+   * An observation's turn: the domain as the driver has it now against the domain as last published. A
+   * domain whose command was cut off by a restart is left to that command's redelivery, which publishes
+   * what it did.
+   */
+  private Future<Void> settleObservation(String domainId, Optional<Event> hint) {
+    observing.remove(domainId);
+    if (unsettledAtStart.contains(domainId)) {
+      return Future.succeededFuture();
+    }
+    return Future.fromCompletionStage(guard.read("lookup", () -> driver.lookup(domainId)), context).<Void>compose(now -> {
+      if (halted()) {
+        return Future.failedFuture(new HaltedException());
+      }
+      Optional<Domain> known = Optional.ofNullable(inventory.get(domainId));
+      List<Event> events = Observations.between(known, now, hint);
+      boolean moved = now.map(Domain::version).orElse(Domain.ABSENT) != known.map(Domain::version).orElse(Domain.ABSENT);
+      // The driver's view is the truth from now on, also where nothing a subscriber sees changed.
+      remember(domainId, now);
+      if (events.isEmpty() && !moved) {
+        return Future.succeededFuture();
+      }
+      String name = now.or(() -> known).map(Domain::name).orElse(domainId);
+      if (!events.isEmpty()) {
+        LOG.info("{}: domain '{}' changed without a command: {}", hostId, name, events);
+      }
+      Instant at = now();
+      List<io.virtflow.schema.DomainEvent> records = events.stream()
+          .map(e -> Messages.observedEventOf(domainId, name, new RecordedEvent(ids.get(), e, at), hostId)).toList();
+      Future<Void> published = records.isEmpty() ? Future.succeededFuture() : send(() -> bus.events(records));
+      return Future.all(published, send(() -> publishState(domainId))).<Void>mapEmpty();
+    }).recover(e -> {
+      // Level-triggered: a failed read or write is found again by the next resync.
+      LOG.warn("{}: could not settle an observed change of domain {}: {}", hostId, domainId, e.toString());
+      return Future.succeededFuture();
+    });
   }
 
   /** The domains this host has, as last seen. */
@@ -202,6 +315,13 @@ public final class CommandProcessor {
     }
     for (DomainWorkQueue.Entry<Job> entry : queue.takeRunnable()) {
       Job job = entry.item();
+      if (job.observation()) {
+        track(settleObservation(entry.domainId(), job.hint())).onComplete(ar -> {
+          queue.finished(entry.domainId());
+          pump();
+        });
+        continue;
+      }
       // A failed step is retried in place, holding the domain's turn, so that a later command of the
       // domain can never overtake it; turn() starts from what the journal says, so a retry is safe.
       track(untilDone(Messages.refOf(job.command()), () -> turn(job.command()))).onComplete(ar -> {
@@ -287,6 +407,7 @@ public final class CommandProcessor {
       LOG.info("{}: command {} ({}) took effect before a restart (version {} -> {}): recording it, not redoing it",
           hostId, ref.commandId(), ref.operation(), intent.versionBefore(), now.map(Domain::version).orElse(0L));
       remember(ref.domainId(), now);
+      unsettledAtStart.remove(ref.domainId());
       return conclude(Outcome.succeeded(ref, "took effect before the agent restarted",
           now.map(Domain::state).orElse(null), now(), now.map(Domain::name).orElse(intent.domainName()),
           recorded(intent.impliedEvents()), intent.step() != null, null));
@@ -296,12 +417,36 @@ public final class CommandProcessor {
   /**
    * RUNNING goes out while the domain is looked up and the intent recorded; the driver is called only once
    * it was acknowledged. (Its terminal status has the same key and producer, so it cannot overtake it.)
+   * What is legal is decided here, from the domain as the driver has it now ({@link Lifecycle}); the driver
+   * carries the decision out.
    */
   private Future<Void> apply(Command command, CommandRef ref, Request request) {
     Future<Void> running = send(() -> bus.status(Messages.running(ref, now())));
-    return intentThen(command, ref, request, null, () -> running.compose(v -> call(ref,
-        request.operation().verb(), () -> invoke(command, request))
-        .compose(answer -> finish(ref, answer, outcomeOf(ref, answer)))));
+    return read(ref, () -> driver.lookup(command.getDomainId())).transform(ar -> {
+      if (ar.failed()) {
+        return ar.cause() instanceof HypervisorException e ? running.compose(v -> conclude(failureOutcome(ref, e)))
+            : Future.failedFuture(ar.cause());
+      }
+      Optional<Domain> before = ar.result();
+      Transition decided = decide(command, ref, request, before);
+      if (decided instanceof Transition.Rejected r) {
+        return running.compose(v -> conclude(Outcome.refused(ref, Outcome.Status.REJECTED, r.fault(), r.message(),
+            r.current().orElse(null), now())));
+      }
+      Transition.Accepted accepted = (Transition.Accepted) decided;
+      return work(() -> recordIntent(command, request, null, before)).compose(intent -> running)
+          .compose(v -> call(ref, request.operation().verb(), () -> invoke(command, request, before, accepted)))
+          .compose(answer -> finish(ref, answer, outcomeOf(ref, answer)));
+    });
+  }
+
+  private Transition decide(Command command, CommandRef ref, Request request, Optional<Domain> before) {
+    if (before.isEmpty()) {
+      String name = command.getPayload() instanceof Define d ? d.getName() : ref.domainId();
+      return Lifecycle.applyToAbsent(name, request);
+    }
+    Domain d = before.get();
+    return Lifecycle.apply(d.name(), d.state(), d.reason(), request);
   }
 
   /**
@@ -330,10 +475,10 @@ public final class CommandProcessor {
     return intent;
   }
 
-  private Change invoke(Command command, Request request) {
+  private Change invoke(Command command, Request request, Optional<Domain> before, Transition.Accepted decided) {
     return command.getPayload() instanceof Define define
         ? driver.define(command.getDomainId(), Messages.definitionOf(define, command.getPrincipal(), command.getProject()))
-        : driver.apply(command.getDomainId(), request);
+        : driver.carryOut(before.orElseThrow(), request, decided);
   }
 
   private Outcome outcomeOf(CommandRef ref, Answer<Change> attempt) {
@@ -342,6 +487,7 @@ public final class CommandProcessor {
     }
     Change change = attempt.result();
     remember(ref.domainId(), change.removed() ? Optional.empty() : Optional.of(change.domain()));
+    unsettledAtStart.remove(ref.domainId());
     return Outcome.succeeded(ref, null, change.removed() ? null : change.domain().state(), now(),
         change.domain().name(), recorded(change.events()));
   }
@@ -455,7 +601,7 @@ public final class CommandProcessor {
    * it by the domain's version instead of answering from a guess.
    */
   private <T> Future<Void> finish(CommandRef ref, Answer<T> answer, Outcome outcome) {
-    if (answer.failure() != null && answer.failure().fault() == Fault.TIMEOUT) {
+    if (answer.failure() != null && answer.failure().fault() == Fault.TIMEOUT && !answer.failure().guest()) {
       LOG.warn("{}: command {} ({}) FAILED TIMEOUT: {}", hostId, ref.commandId(), ref.operation(),
           answer.failure().getMessage());
       return deliver(outcome);

@@ -144,6 +144,22 @@ final class Messages {
         .build();
   }
 
+  /** An event no command caused: a change the driver observed. */
+  static DomainEvent observedEventOf(String domainId, String domainName, RecordedEvent e, String hostId) {
+    return DomainEvent.newBuilder()
+        .setEventId(e.eventId().toString())
+        .setDomainId(domainId)
+        .setDomainName(domainName)
+        .setHostId(hostId)
+        .setType(EventType.valueOf(e.event().type().name()))
+        .setDetail(EventDetail.valueOf(e.event().detail().name()))
+        .setState(stateCodeOf(e.event().state()))
+        .setReason(reasonOf(e.event().reason()))
+        .setAt(e.at())
+        .setCommandId(null)
+        .build();
+  }
+
   static DomainState stateOf(Domain d, String hostId) {
     List<io.virtflow.schema.Disk> disks = d.disks().stream()
         .map(x -> io.virtflow.schema.Disk.newBuilder().setTarget(x.target()).setSizeGiB(x.sizeGiB())

@@ -48,9 +48,23 @@ public record Intent(String commandId, String domainId, String domainName, Reque
         stateBefore, reasonBefore, at);
   }
 
-  /** The effect happened iff the domain is not where the intent found it (versions only grow). */
+  /**
+   * Whether the effect happened, from what the driver observes now (level-triggered): the domain's version
+   * moved (every change the driver makes or sees grows it), or, for a lifecycle request, the domain is
+   * where the request leads and was not before (a driver may have been cut off between its call and its
+   * bookkeeping: the state tells).
+   */
   public boolean effectHappened(Optional<Domain> now) {
-    return now.map(Domain::version).orElse(Domain.ABSENT) != versionBefore;
+    if (now.map(Domain::version).orElse(Domain.ABSENT) != versionBefore) {
+      return true;
+    }
+    if (request == null || !(impliedTransition() instanceof Transition.Accepted a)) {
+      return false;
+    }
+    if (a.removed()) {
+      return now.isEmpty();
+    }
+    return now.isPresent() && stateBefore != null && a.state() != stateBefore && now.get().state() == a.state();
   }
 
   /** What the lifecycle request did, if it happened: the table's answer from the state recorded before. */

@@ -164,6 +164,12 @@ public final class OutcomeJournal implements AutoCloseable {
     return outcomes.containsKey(commandId) ? Optional.empty() : Optional.ofNullable(intents.get(commandId));
   }
 
+  /** The domains with a command that started and has no outcome (its redelivery will settle it). */
+  public java.util.Set<String> domainsWithUnfinishedIntents() {
+    return intents.values().stream().filter(i -> !outcomes.containsKey(i.commandId())).map(Intent::domainId)
+        .collect(java.util.stream.Collectors.toSet());
+  }
+
   /** Whether the command ever started (an intent was recorded for it). */
   public boolean started(String commandId) {
     return intents.containsKey(commandId);

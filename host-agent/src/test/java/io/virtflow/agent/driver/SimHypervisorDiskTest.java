@@ -166,10 +166,10 @@ class SimHypervisorDiskTest {
     copy(web, base(web), file(web, "copy"));
     String kept = shutOffDomainWithOneDisk("kept");
 
-    sim.undefine(kept, false, false);
+    Calls.undefine(sim, kept, false, false);
     assertThat(base(kept)).as("without removeStorage the files stay").exists();
 
-    sim.undefine(web, false, true);
+    Calls.undefine(sim, web, false, true);
     try (var files = Files.list(pool)) {
       assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder(db + "-vda.qcow2",
           kept + "-vda.qcow2");
@@ -187,7 +187,7 @@ class SimHypervisorDiskTest {
       fails(() -> memory.runStep(web, new DiskStep(Kind.CREATE_INTERNAL, "vda", d.disks().get(0).path(), null, null,
           "s1", false)), false, Fault.OPERATION_UNSUPPORTED, "disk backend 'memory' has no image files");
       fails(() -> memory.inspectDisks(web), false, Fault.OPERATION_UNSUPPORTED, "disk backend 'memory'");
-      memory.start(web, false);
+      Calls.start(memory, web, false);
       assertThat(memory.runStep(web, DiskStep.of(Kind.FREEZE)).domain().frozen()).as("no files needed").isTrue();
     }
   }
@@ -235,7 +235,7 @@ class SimHypervisorDiskTest {
     overlay(web, top, base(web));
     setActive(web, "vda", top);
     Qemu.write(top, 0x22, "0", "64k");
-    sim.start(web, false);
+    Calls.start(sim, web, false);
 
     fails(() -> step(web, Kind.APPLY_INTERNAL, base(web), "s1"), false, Fault.OPERATION_INVALID,
         "cannot apply internal snapshot 's1' to " + base(web) + ": domain 'web1' is running and has the image open");
@@ -267,7 +267,7 @@ class SimHypervisorDiskTest {
     assertThat(pool.resolve(copy.getFileName() + ".part")).doesNotExist();
 
     fails(() -> copy(web, file(web, "nothing"), file(web, "copy2")), false, Fault.INVALID_ARG, "does not exist");
-    sim.start(web, false);
+    Calls.start(sim, web, false);
     fails(() -> copy(web, base(web), file(web, "torn")), false, Fault.OPERATION_INVALID,
         "domain 'web1' is running and writes to it");
   }
@@ -417,7 +417,7 @@ class SimHypervisorDiskTest {
   @Test
   void stopAndStartForARevertAreFromSnapshotAndDoneWhenTheDomainIsThere() {
     String web = shutOffDomainWithOneDisk("web1");
-    sim.start(web, false);
+    Calls.start(sim, web, false);
 
     StepResult stopped = power(web, Kind.STOP_DOMAIN);
     assertThat(stopped.domain().state()).isEqualTo(State.SHUTOFF);
@@ -438,7 +438,7 @@ class SimHypervisorDiskTest {
   void freezeAndThawNeedARunningGuestWithAnAgent() {
     String web = shutOffDomainWithOneDisk("web1");
     fails(() -> power(web, Kind.FREEZE), false, Fault.OPERATION_INVALID, "it is shut off");
-    sim.start(web, false);
+    Calls.start(sim, web, false);
 
     StepResult frozen = power(web, Kind.FREEZE);
     assertThat(frozen.domain().frozen()).isTrue();
@@ -449,14 +449,14 @@ class SimHypervisorDiskTest {
 
     String bare = id();
     sim.define(bare, new DomainDefinition("bare", 1, 512, List.of(), false, "alice"));
-    sim.start(bare, false);
+    Calls.start(sim, bare, false);
     fails(() -> power(bare, Kind.FREEZE), false, Fault.OPERATION_UNSUPPORTED, "it has no guest agent");
   }
 
   @Test
   void aFrozenGuestStaysFrozenAcrossARestartOfTheDriver() throws IOException {
     String web = shutOffDomainWithOneDisk("web1");
-    sim.start(web, false);
+    Calls.start(sim, web, false);
     power(web, Kind.FREEZE);
     sim.close();
     sim = SimHypervisor.open(dataDir, Duration.ZERO, Map.of(), CLOCK, Qemu.qemuImg());

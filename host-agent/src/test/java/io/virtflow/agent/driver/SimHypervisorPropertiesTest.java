@@ -56,7 +56,7 @@ class SimHypervisorPropertiesTest {
         try {
           Change change = request.operation() == Operation.DEFINE
               ? sim.define(id, new DomainDefinition("vm", 1, 512, List.of(), "p"))
-              : sim.apply(id, request);
+              : Calls.apply(sim, id, request);
           Transition.Accepted accepted = (Transition.Accepted) expected;
           assertThat(change.events()).isEqualTo(accepted.events());
           assertThat(change.domain().version()).isEqualTo(before.map(Domain::version).orElse(0L) + 1);

@@ -85,6 +85,8 @@ public final class BusAcls {
     out.add(group(p, agentGroup(hostId), AclOperation.READ));
     // Fencing: the agent reads host.status (assigned, no group) for the newest epoch of its host id.
     out.add(topic(p, topics.hostStatus(), AclOperation.READ));
+    // The change feed: at start it reads the states it last published, to find what changed while it was down.
+    out.add(topic(p, topics.vmState(), AclOperation.READ));
     for (String t : List.of(topics.commandStatus(), topics.vmEvents(), topics.vmState(), topics.hostStatus(),
         topics.dlq())) {
       out.add(topic(p, t, AclOperation.WRITE));

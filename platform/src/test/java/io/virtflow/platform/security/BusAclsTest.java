@@ -34,7 +34,7 @@ class BusAclsTest {
           && (b.pattern().patternType() == PatternType.PREFIXED || b.pattern().name().contains("host-1")));
     }
     assertThat(reads(acls.agent("host-1"), ResourceType.TOPIC))
-        .containsExactlyInAnyOrder("virtflow.host.host-1.commands", "virtflow.host.status");
+        .containsExactlyInAnyOrder("virtflow.host.host-1.commands", "virtflow.host.status", "virtflow.vm.state");
     assertThat(reads(acls.agent("host-1"), ResourceType.GROUP)).containsExactly("virtflow-agent-host-1");
     assertThat(acls.all(List.of("host-1", "host-2"))).allMatch(b -> b.entry().principal().startsWith("User:"));
   }
