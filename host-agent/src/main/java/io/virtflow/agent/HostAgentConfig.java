@@ -72,7 +72,7 @@ public record HostAgentConfig(String hostId, Path dataDir, String driver, SimLat
   public static final String LIBVIRT_DOMAIN_TYPE = "VIRTFLOW_LIBVIRT_DOMAIN_TYPE";
 
   /** The drivers this build has. */
-  public static final List<String> DRIVERS = List.of("sim");
+  public static final List<String> DRIVERS = List.of("sim", "libvirt");
 
   /**
    * The libvirt driver's settings.
@@ -231,6 +231,11 @@ public record HostAgentConfig(String hostId, Path dataDir, String driver, SimLat
     } catch (NumberFormatException e) {
       return null;
     }
+  }
+
+  /** The topic namespace this agent works in (drivers keep it in the domains they own). */
+  public String namespace() {
+    return bus.topics().namespace();
   }
 
   @Override

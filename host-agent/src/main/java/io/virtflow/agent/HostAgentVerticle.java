@@ -23,6 +23,7 @@ import io.vertx.core.http.HttpServer;
 import io.virtflow.agent.domain.Domain;
 import io.virtflow.agent.driver.DriverGuard;
 import io.virtflow.agent.driver.Hypervisor;
+import io.virtflow.agent.driver.HypervisorException;
 import io.virtflow.agent.driver.DriverStatus;
 import io.virtflow.agent.driver.Drivers;
 import io.virtflow.agent.driver.Observer;
@@ -89,7 +90,8 @@ final class HostAgentVerticle extends VerticleBase {
   private boolean halted;
 
   /** What the blocking part of the start found in the data directory. */
-  private record Host(long epoch, OutcomeJournal journal, Hypervisor driver, List<Domain> domains) {
+  private record Host(long epoch, OutcomeJournal journal, Hypervisor driver, List<Domain> domains,
+      List<Domain> published) {
   }
 
   HostAgentVerticle(HostAgentConfig config, Clock clock, Supplier<UUID> ids) {
@@ -154,9 +156,20 @@ final class HostAgentVerticle extends VerticleBase {
       } catch (RuntimeException e) {
         LOG.warn("{}: could not read the states it published ({}); changes made while it was down may go unseen",
             hostId, e.toString());
-        published = driver.list();
+        published = null;
       }
-      return new Host(next, journal, driver, published);
+      List<Domain> domains;
+      try {
+        domains = driver.list();
+      } catch (HypervisorException e) {
+        // The hypervisor is not reachable now: start from what was published; the reconnect's resync
+        // publishes whatever differs.
+        LOG.warn("{}: cannot list the domains now ({}); starting from the states last published", hostId,
+            e.getMessage());
+        domains = published == null ? List.of() : published;
+        published = null;
+      }
+      return new Host(next, journal, driver, domains, published);
     } catch (IOException | RuntimeException e) {
       driver.close();
       driver = null;
@@ -187,7 +200,8 @@ final class HostAgentVerticle extends VerticleBase {
         LOG.info("{}: driver {}: {}", hostId, status.connected() ? "connected" : "disconnected", status.message());
       }
     });
-    return Future.succeededFuture(host.domains());
+    return (host.published() == null ? Future.<Void>succeededFuture()
+        : processor.publishChangesSince(host.published())).map(v -> host.domains());
   }
 
   /** Reads every domain again now, and every resync interval: what the driver's events missed is found. */

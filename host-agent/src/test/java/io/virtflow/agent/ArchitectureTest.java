@@ -38,4 +38,19 @@ class ArchitectureTest {
             "io.virtflow.agent.kafka..", "io.virtflow.agent.disk..")
         .check(AGENT);
   }
+
+  @Test
+  void onlyTheDriverPackageNamesADriver() {
+    noClasses().that().resideOutsideOfPackage("io.virtflow.agent.driver..")
+        .should().dependOnClassesThat().haveSimpleNameStartingWith("SimHypervisor")
+        .orShould().dependOnClassesThat().resideInAPackage("io.virtflow.agent.driver.libvirt..")
+        .check(AGENT);
+  }
+
+  @Test
+  void theLibvirtBindingStaysInsideTheLibvirtDriver() {
+    noClasses().that().resideOutsideOfPackage("io.virtflow.agent.driver.libvirt..")
+        .should().dependOnClassesThat().resideInAnyPackage("org.libvirt..", "com.sun.jna..")
+        .check(AGENT);
+  }
 }

@@ -97,7 +97,7 @@ class HostAgentConfigTest {
         "VIRTFLOW_DRIVER_TIMEOUT_MS", "0")))
         .isInstanceOf(Settings.ConfigException.class)
         .hasMessageContaining("VIRTFLOW_HOST_ID=h1.bad is not a host id")
-        .hasMessageContaining("VIRTFLOW_DRIVER=xen is not supported; supported drivers: sim")
+        .hasMessageContaining("VIRTFLOW_DRIVER=xen is not supported; supported drivers: sim, libvirt")
         .hasMessageContaining("'fast' is not a number of milliseconds")
         .hasMessageContaining("'teleport' is not an operation")
         .hasMessageContaining("VIRTFLOW_AGENT_MAX_CONCURRENT_DOMAINS=0 is outside")

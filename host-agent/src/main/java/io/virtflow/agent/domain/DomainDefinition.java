@@ -12,9 +12,11 @@ import java.util.regex.Pattern;
  *
  * @param guestAgent whether the guest runs an agent that can freeze its filesystems (quiesce)
  * @param project the project (tenant) the domain belongs to, from {@code Command.project}; may be null
+ * @param boot direct kernel boot, or null (the guest boots from its first disk)
+ * @param interfaces network interfaces, in order
  */
 public record DomainDefinition(String name, int vcpus, long memoryMiB, List<Disk> disks, boolean guestAgent,
-    String principal, String project) {
+    String principal, String project, Boot boot, List<NetInterface> interfaces) {
   /** libvirt accepts almost any name; ours also travel in URLs and logs, so keep them plain. */
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   /** Guest device names as libvirt's disk targets spell them: vda, sdb, hdc, xvdaa. */
@@ -23,9 +25,18 @@ public record DomainDefinition(String name, int vcpus, long memoryMiB, List<Disk
   public static final long MAX_MEMORY_MIB = 16L * 1024 * 1024;
   public static final int MAX_DISK_GIB = 65_536;
 
+  public static final int MAX_INTERFACES = 16;
+
   public DomainDefinition {
     Objects.requireNonNull(name, "name");
     disks = List.copyOf(disks);
+    interfaces = interfaces == null ? List.of() : List.copyOf(interfaces);
+  }
+
+  /** A definition without boot section or interfaces. */
+  public DomainDefinition(String name, int vcpus, long memoryMiB, List<Disk> disks, boolean guestAgent,
+      String principal, String project) {
+    this(name, vcpus, memoryMiB, disks, guestAgent, principal, project, null, List.of());
   }
 
   /** A definition outside any project. */
@@ -64,6 +75,22 @@ public record DomainDefinition(String name, int vcpus, long memoryMiB, List<Disk
       }
       if (!Disk.QCOW2.equals(disk.format())) {
         problems.add("disk " + disk.target() + ": format '" + disk.format() + "' is not supported (only qcow2)");
+      }
+      if (disk.image() != null) {
+        ImageNames.check("disk " + disk.target() + ": image", disk.image(), problems);
+      }
+    }
+    if (boot != null) {
+      problems.addAll(boot.problems());
+    }
+    if (interfaces.size() > MAX_INTERFACES) {
+      problems.add(interfaces.size() + " interfaces: at most " + MAX_INTERFACES);
+    }
+    Set<String> macs = new HashSet<>();
+    for (int i = 0; i < interfaces.size(); i++) {
+      problems.addAll(interfaces.get(i).problems(i));
+      if (interfaces.get(i).mac() != null && !macs.add(interfaces.get(i).mac())) {
+        problems.add("interfaces[" + i + "].mac " + interfaces.get(i).mac() + " is used twice");
       }
     }
     return problems;

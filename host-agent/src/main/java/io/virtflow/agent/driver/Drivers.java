@@ -8,6 +8,7 @@ import org.slf4j.LoggerFactory;
 
 import io.virtflow.agent.HostAgentConfig;
 import io.virtflow.agent.disk.QemuImg;
+import io.virtflow.agent.driver.libvirt.LibvirtHypervisor;
 
 /**
  * Opens the driver the configuration names ({@code VIRTFLOW_DRIVER}): the only place that knows the
@@ -22,6 +23,7 @@ public final class Drivers {
   public static Hypervisor open(HostAgentConfig config, Clock clock) throws IOException {
     return switch (config.driver()) {
       case SimHypervisor.NAME -> openSim(config, clock);
+      case LibvirtHypervisor.NAME -> LibvirtHypervisor.open(config, clock);
       default -> throw new IllegalArgumentException("no driver '" + config.driver() + "'");
     };
   }

@@ -47,7 +47,7 @@ import io.virtflow.agent.store.AtomicFile;
  *
  * <p>Disks, with the {@code qcow2} backend: each disk is a real image {@code <dataDir>/pool/<id>-<target>.qcow2}
  * made by {@code qemu-img} at define, and snapshot workflow steps do real work on the pool's files
- * ({@link SimImages}), so that {@code qemu-io} can check the bytes. With the {@code memory} backend (scale
+ * ({@link ImageSteps}), so that {@code qemu-io} can check the bytes. With the {@code memory} backend (scale
  * benchmarks) disks keep their path but no file exists, and steps on images are {@code OPERATION_UNSUPPORTED}.
  * The guest itself is simulated: a running domain "holds" its images (an internal snapshot cannot be
  * applied to them), and its guest agent freezes and thaws filesystems as a flag.
@@ -96,7 +96,7 @@ public final class SimHypervisor implements Hypervisor {
   private final Path domainDir;
   private final Pool pool;
   /** Null with the memory backend. */
-  private final SimImages images;
+  private final ImageSteps images;
   private final Clock clock;
   private final Map<String, Domain> domains = new ConcurrentHashMap<>();
   private final Map<Operation, Duration> latency = new ConcurrentHashMap<>();
@@ -120,7 +120,7 @@ public final class SimHypervisor implements Hypervisor {
   private SimHypervisor(Path dataDir, Pool pool, QemuImg qemu, Clock clock) {
     this.domainDir = dataDir.resolve("sim").resolve("domains").toAbsolutePath();
     this.pool = pool;
-    this.images = qemu == null ? null : new SimImages(pool, qemu);
+    this.images = qemu == null ? null : new ImageSteps(pool, qemu);
     this.clock = clock;
     for (Operation op : Operation.values()) {
       calls.put(op, new AtomicLong());

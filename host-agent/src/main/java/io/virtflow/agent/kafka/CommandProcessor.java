@@ -126,8 +126,7 @@ public final class CommandProcessor {
   private final Set<Future<?>> inFlight = new HashSet<>();
   /** Domains with an observation waiting for its turn (one is enough: it reads the domain when it runs). */
   private final Set<String> observing = new HashSet<>();
-  /** Domains whose command a restart cut off: that command's redelivery settles them, not an observation. */
-  private final Set<String> unsettledAtStart = new HashSet<>();
+
   /** Commands being retried after a failed step, and why; read by the health check from any thread. */
   private final Map<String, String> failing = new java.util.concurrent.ConcurrentHashMap<>();
   private Mode mode = Mode.OPEN;
@@ -148,7 +147,44 @@ public final class CommandProcessor {
     this.ids = ids;
     this.queue = new DomainWorkQueue<>(maxConcurrentDomains);
     domains.forEach(d -> inventory.put(d.id(), d));
-    unsettledAtStart.addAll(journal.domainsWithUnfinishedIntents());
+  }
+
+  /**
+   * At start, before any command is taken: what changed while the agent was down, as the difference between
+   * the states it last published and the driver's domains now, is published once. A domain that a command
+   * changed after its last published state is left out: that command's redelivery publishes what it did
+   * (the periodic resync finds anything else).
+   */
+  public Future<Void> publishChangesSince(Collection<Domain> published) {
+    Map<String, Domain> last = new HashMap<>();
+    published.forEach(d -> last.put(d.id(), d));
+    Set<String> ids = new HashSet<>(last.keySet());
+    ids.addAll(inventory.keySet());
+    Set<String> commanded = journal.domainsChangedSince(ids.stream().collect(java.util.stream.Collectors.toMap(
+        id -> id, id -> last.containsKey(id) ? last.get(id).version() : Domain.ABSENT)));
+    List<Future<Void>> out = new ArrayList<>();
+    for (String id : ids) {
+      Optional<Domain> known = Optional.ofNullable(last.get(id));
+      Optional<Domain> now = Optional.ofNullable(inventory.get(id));
+      if (commanded.contains(id)) {
+        continue;
+      }
+      List<Event> events = Observations.between(known, now, Optional.empty());
+      if (events.isEmpty()) {
+        continue;
+      }
+      String name = now.or(() -> known).map(Domain::name).orElse(id);
+      LOG.info("{}: domain '{}' changed while the agent was down: {}", hostId, name, events);
+      Instant at = now();
+      List<io.virtflow.schema.DomainEvent> records = events.stream()
+          .map(e -> Messages.observedEventOf(id, name, new RecordedEvent(this.ids.get(), e, at),
+              hostId)).toList();
+      out.add(send(() -> bus.events(records)));
+      if (now.isEmpty()) {
+        out.add(send(() -> bus.tombstone(id)));
+      }
+    }
+    return Future.all(out).mapEmpty();
   }
 
   /** Takes one command off the host's topic; the future completes when its offset may be committed. */
@@ -209,22 +245,16 @@ public final class CommandProcessor {
 
   /** Every domain may have changed (a reconnect, a periodic resync): each is read again in its turn. */
   public void resync() {
-    context.runOnContext(v -> {
-      Set<String> all = new HashSet<>(inventory.keySet());
-      for (Domain d : driverList()) {
-        all.add(d.id());
+    context.runOnContext(v -> Future.fromCompletionStage(guard.read("list", driver::list), context).onComplete(ar -> {
+      if (ar.failed()) {
+        // Level-triggered: the next resync (or the reconnect's) tries again.
+        LOG.warn("{}: resync could not list the domains: {}", hostId, ar.cause().toString());
+        return;
       }
+      Set<String> all = new HashSet<>(inventory.keySet());
+      ar.result().forEach(d -> all.add(d.id()));
       all.forEach(id -> enqueueObservation(id, Optional.empty()));
-    });
-  }
-
-  private List<Domain> driverList() {
-    try {
-      return driver.list();
-    } catch (RuntimeException e) {
-      LOG.warn("{}: resync could not list the domains: {}", hostId, e.toString());
-      return List.of();
-    }
+    }));
   }
 
   private void enqueueObservation(String domainId, Optional<Event> hint) {
@@ -242,9 +272,6 @@ public final class CommandProcessor {
    */
   private Future<Void> settleObservation(String domainId, Optional<Event> hint) {
     observing.remove(domainId);
-    if (unsettledAtStart.contains(domainId)) {
-      return Future.succeededFuture();
-    }
     return Future.fromCompletionStage(guard.read("lookup", () -> driver.lookup(domainId)), context).<Void>compose(now -> {
       if (halted()) {
         return Future.failedFuture(new HaltedException());
@@ -407,7 +434,6 @@ public final class CommandProcessor {
       LOG.info("{}: command {} ({}) took effect before a restart (version {} -> {}): recording it, not redoing it",
           hostId, ref.commandId(), ref.operation(), intent.versionBefore(), now.map(Domain::version).orElse(0L));
       remember(ref.domainId(), now);
-      unsettledAtStart.remove(ref.domainId());
       return conclude(Outcome.succeeded(ref, "took effect before the agent restarted",
           now.map(Domain::state).orElse(null), now(), now.map(Domain::name).orElse(intent.domainName()),
           recorded(intent.impliedEvents()), intent.step() != null, null));
@@ -487,7 +513,6 @@ public final class CommandProcessor {
     }
     Change change = attempt.result();
     remember(ref.domainId(), change.removed() ? Optional.empty() : Optional.of(change.domain()));
-    unsettledAtStart.remove(ref.domainId());
     return Outcome.succeeded(ref, null, change.removed() ? null : change.domain().state(), now(),
         change.domain().name(), recorded(change.events()));
   }

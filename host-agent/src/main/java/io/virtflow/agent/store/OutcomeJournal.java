@@ -164,10 +164,19 @@ public final class OutcomeJournal implements AutoCloseable {
     return outcomes.containsKey(commandId) ? Optional.empty() : Optional.ofNullable(intents.get(commandId));
   }
 
-  /** The domains with a command that started and has no outcome (its redelivery will settle it). */
-  public java.util.Set<String> domainsWithUnfinishedIntents() {
-    return intents.values().stream().filter(i -> !outcomes.containsKey(i.commandId())).map(Intent::domainId)
-        .collect(java.util.stream.Collectors.toSet());
+  /**
+   * The domains of {@code versions} that a command started on at or after the version given (or at all,
+   * for {@link Domain#ABSENT}): their changes since are that command's to publish.
+   */
+  public java.util.Set<String> domainsChangedSince(Map<String, Long> versions) {
+    java.util.Set<String> out = new java.util.HashSet<>();
+    for (Intent i : intents.values()) {
+      Long since = versions.get(i.domainId());
+      if (since != null && (since == io.virtflow.agent.domain.Domain.ABSENT || i.versionBefore() >= since)) {
+        out.add(i.domainId());
+      }
+    }
+    return out;
   }
 
   /** Whether the command ever started (an intent was recorded for it). */

@@ -28,15 +28,16 @@ import io.virtflow.agent.domain.Domain;
 import io.virtflow.agent.domain.Fault;
 
 /**
- * The sim driver's disks as real qcow2 files in the pool, handled with {@code qemu-img}: the base images a
- * define creates, and the file steps of snapshot workflows. Each step checks whether it is already done
+ * A domain's disks as real qcow2 files in the pool, handled with {@code qemu-img}, for every driver: the
+ * base images a define creates, and the file steps of snapshot workflows on a domain whose images no
+ * running guest holds. Each step checks whether it is already done
  * before acting; a step that cannot be done safely fails before touching anything. The semantics of each
  * step are tabled in {@code host-agent/README.md}.
  *
  * <p>Blocking; one call per domain at a time (the driver's caller guarantees it).
  */
-final class SimImages {
-  private static final Logger LOG = LoggerFactory.getLogger(SimImages.class);
+public final class ImageSteps {
+  private static final Logger LOG = LoggerFactory.getLogger(ImageSteps.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Temporary copies and images: never a backing file, never a step's answer. */
   private static final String PART = ".part";
@@ -44,12 +45,12 @@ final class SimImages {
   private final Pool pool;
   private final QemuImg qemu;
 
-  SimImages(Pool pool, QemuImg qemu) {
+  public ImageSteps(Pool pool, QemuImg qemu) {
     this.pool = Objects.requireNonNull(pool, "pool");
     this.qemu = Objects.requireNonNull(qemu, "qemu");
   }
 
-  QemuImg qemu() {
+  public QemuImg qemu() {
     return qemu;
   }
 
@@ -59,11 +60,35 @@ final class SimImages {
    * Creates a disk's base image, or keeps the one a define cut off by a crash already made (an image of
    * this size that stands alone). All or nothing across the disks of one define.
    */
-  void createBaseImages(String domainId, List<Disk> disks) {
+  public void createBaseImages(String domainId, List<Disk> disks) {
+    createBaseImages(domainId, disks, null);
+  }
+
+  /**
+   * As {@link #createBaseImages(String, List)}; a disk with an {@code image} gets a copy-on-write overlay
+   * whose backing file is that image in {@code imageDir} (never written).
+   */
+  public void createBaseImages(String domainId, List<Disk> disks, Path imageDir) {
     List<Path> created = new ArrayList<>();
     try {
       for (Disk disk : disks) {
         Path image = Path.of(disk.path());
+        if (disk.image() != null) {
+          Path backing = imageDir.resolve(disk.image()).toAbsolutePath().normalize();
+          if (Files.exists(image, LinkOption.NOFOLLOW_LINKS)) {
+            ImageInfo info = qemu.info(image);
+            if (info.backing() == null || !info.backing().toAbsolutePath().normalize().equals(backing)) {
+              throw HypervisorException.failed(Fault.DRIVER_ERROR, "image " + image + " exists already and is not "
+                  + "an overlay of " + backing + "; refusing to overwrite it");
+            }
+            continue;
+          }
+          Path part = partOf(image);
+          qemu.createOverlay(part, backing);
+          moveIntoPlace(part, image);
+          created.add(image);
+          continue;
+        }
         if (Files.exists(image, LinkOption.NOFOLLOW_LINKS)) {
           ImageInfo info = qemu.info(image);
           if (info.backing() != null || info.virtualSize() != disk.sizeGiB() * (1L << 30)) {
@@ -90,7 +115,7 @@ final class SimImages {
   // ---- file steps --------------------------------------------------------------------------------
 
   /** A path a step names, as a file of {@code domainId} in the pool; REJECTED INVALID_ARG otherwise. */
-  Path confine(String domainId, String path) {
+  public Path confine(String domainId, String path) {
     try {
       return pool.confine(domainId, path);
     } catch (Pool.PathRefusedException e) {
@@ -99,7 +124,7 @@ final class SimImages {
   }
 
   /** Checks that SET_ACTIVE may point a disk at {@code file}: an existing, readable qcow2 image. */
-  void checkCanBeActive(Path file) {
+  public void checkCanBeActive(Path file) {
     requireExists(file, "image");
     try {
       qemu.info(file);
@@ -109,7 +134,7 @@ final class SimImages {
   }
 
   /** Runs a file step; returns what it did, or that it was already done. */
-  String run(Domain d, DiskStep step) {
+  public String run(Domain d, DiskStep step) {
     try {
       return switch (step.kind()) {
         case CREATE_INTERNAL -> createInternal(d, step);
@@ -270,7 +295,7 @@ final class SimImages {
   // ---- inspect -----------------------------------------------------------------------------------
 
   /** See {@link Hypervisor#inspectDisks}; a file qemu-img cannot read is listed under "unreadable". */
-  String inspect(Domain d) {
+  public String inspect(Domain d) {
     ObjectNode root = JSON.createObjectNode();
     ObjectNode disks = root.putObject("disks");
     ObjectNode tags = JSON.createObjectNode();
