@@ -233,6 +233,11 @@ public record HostAgentConfig(String hostId, Path dataDir, String driver, SimLat
     }
   }
 
+  /** The host's image directory: kernels, initrds and base images a definition may name (every driver). */
+  public Path imageDir() {
+    return libvirt.imageDir();
+  }
+
   /** The topic namespace this agent works in (drivers keep it in the domains they own). */
   public String namespace() {
     return bus.topics().namespace();

@@ -329,6 +329,10 @@ final class HostAgentVerticle extends VerticleBase {
         .setHeartbeatIntervalMs(config.heartbeatInterval().toMillis())
         .setDriverBreaker(guard.breakerState())
         .setLoopLagMs(loopLagMs)
+        .setDriverConnected(driverStatus.connected())
+        .setDriverMessage(driverStatus.message())
+        .setDriverFacts(driverStatus.facts())
+        .setImages(driverStatus.images())
         .build();
     return bus.heartbeat(status).onSuccess(v -> lastHeartbeat = at);
   }

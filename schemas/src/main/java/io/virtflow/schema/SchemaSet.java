@@ -18,7 +18,7 @@ public final class SchemaSet {
   private static final List<String> FILES = List.of(
       "common/DomainStateCode.avsc", "common/StateReason.avsc", "common/EventType.avsc",
       "common/EventDetail.avsc", "common/ErrorCode.avsc", "common/CommandStatusCode.avsc",
-      "common/HostState.avsc", "common/Disk.avsc", "common/DiskStep.avsc",
+      "common/HostState.avsc", "common/Disk.avsc", "common/DiskStep.avsc", "common/Boot.avsc", "common/NetInterface.avsc",
       "Command.avsc", "CommandStatus.avsc", "DomainEvent.avsc", "DomainState.avsc", "HostStatus.avsc",
       "SnapshotRequest.avsc", "SnapshotEvent.avsc", "CommandRequest.avsc", "AuditRecord.avsc");
 

@@ -44,6 +44,15 @@ public final class Observations {
     return List.of(derived(k.state(), n.state(), n.reason()));
   }
 
+  /**
+   * Whether {@code now} is a state on the way to another that libvirt reports as soon as it is there: a
+   * guest being shut down ({@code SHUTDOWN}) ends shut off, with its own event. Such a state is not
+   * published, so that the stream says what a guest did, whenever the domain happened to be read.
+   */
+  public static boolean passing(Optional<Domain> now) {
+    return now.isPresent() && now.get().state() == State.SHUTDOWN;
+  }
+
   /** libvirt's event for a move into {@code to} for {@code reason}. */
   static Event derived(State from, State to, Reason reason) {
     return switch (to) {

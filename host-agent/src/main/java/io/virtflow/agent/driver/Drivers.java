@@ -40,6 +40,7 @@ public final class Drivers {
           config.simLatency().byOperation(), clock, qemu);
       sim.setFaultRate(config.simFaultRate());
       sim.setShutdownTimeout(config.shutdownTimeout());
+      sim.setImageDir(config.imageDir());
       return sim;
     } catch (IOException | RuntimeException e) {
       if (qemu != null) {

@@ -55,6 +55,12 @@ public interface Hypervisor extends AutoCloseable {
    */
   void watch(Observer observer);
 
+  /**
+   * The last {@code tailLines} lines of the domain's serial console log, as the guest wrote them: what an
+   * operator reads to see why a guest did not boot. Empty when the guest wrote nothing yet.
+   */
+  String console(String domainId, int tailLines);
+
   /** What the driver knows about its hypervisor now: connected or not, and facts for {@code /v1/hosts}. */
   DriverStatus status();
 

@@ -114,6 +114,7 @@ public final class SimHypervisor implements Hypervisor {
   private final Map<String, java.util.function.Consumer<String>> shutdownWaits = new ConcurrentHashMap<>();
   private volatile Duration shutdownTimeout = Duration.ofSeconds(20);
   private volatile Observer observer;
+  private volatile Path imageDir;
   /** Names being defined now (their images are being made, outside the lock). */
   private final Set<String> defining = new HashSet<>();
 
@@ -197,6 +198,15 @@ public final class SimHypervisor implements Hypervisor {
               + "images live in the host's pool as " + image);
         }
         placed.add(disk.placedAt(image.toString()));
+        if (disk.image() != null && images != null) {
+          imageProblem("disk " + disk.target() + ": image", disk.image()).ifPresent(problems::add);
+        }
+      }
+      if (definition.boot() != null && definition.boot().problems().isEmpty()) {
+        imageProblem("boot.kernel", definition.boot().kernel()).ifPresent(problems::add);
+        if (definition.boot().initrd() != null) {
+          imageProblem("boot.initrd", definition.boot().initrd()).ifPresent(problems::add);
+        }
       }
       if (!problems.isEmpty()) {
         throw new HypervisorException(Fault.INVALID_ARG, "invalid definition of domain '" + definition.name()
@@ -220,7 +230,7 @@ public final class SimHypervisor implements Hypervisor {
     try {
       // qemu-img runs outside the lock: other domains go on meanwhile; the name stays reserved.
       if (images != null) {
-        images.createBaseImages(domainId, domain.disks());
+        images.createBaseImages(domainId, domain.disks(), imageDir);
       }
       synchronized (lock) {
         persist(domain);
@@ -300,6 +310,20 @@ public final class SimHypervisor implements Hypervisor {
   }
 
   @Override
+  public String console(String domainId, int tailLines) {
+    if (!domains.containsKey(domainId)) {
+      throw HypervisorException.rejected(Fault.NO_DOMAIN, "no domain " + domainId + " on this host");
+    }
+    throw HypervisorException.rejected(Fault.OPERATION_UNSUPPORTED, "the sim driver runs no guest: there is no "
+        + "serial console to read (the libvirt driver has one)");
+  }
+
+  /** The host's image directory (definitions' boot files and base images); null for none. */
+  public void setImageDir(Path dir) {
+    imageDir = dir == null ? null : dir.toAbsolutePath().normalize();
+  }
+
+  @Override
   public void cutShort(String domainId, String why) {
     java.util.function.Consumer<String> wait = shutdownWaits.get(domainId);
     if (wait != null) {
@@ -315,7 +339,7 @@ public final class SimHypervisor implements Hypervisor {
   @Override
   public DriverStatus status() {
     return new DriverStatus(true, "sim driver, disk backend " + diskBackend(), Map.of("diskBackend", diskBackend()),
-        0, 0);
+        0, 0, DriverStatus.imagesIn(imageDir));
   }
 
   private void notifyChanged(String domainId, Event hint) {
@@ -411,6 +435,19 @@ public final class SimHypervisor implements Hypervisor {
     }
     requireImages();
     return images.inspect(d);
+  }
+
+  /** As the libvirt driver: a named image must be a file in the host's image directory. */
+  private Optional<String> imageProblem(String field, String name) {
+    Path dir = imageDir;
+    if (dir == null) {
+      return Optional.of(field + " '" + name + "': host has no image directory");
+    }
+    Path file = dir.resolve(name).toAbsolutePath().normalize();
+    if (!file.startsWith(dir) || !Files.isRegularFile(file)) {
+      return Optional.of(field + " '" + name + "' is not in the image directory " + dir);
+    }
+    return Optional.empty();
   }
 
   private void requireImages() {

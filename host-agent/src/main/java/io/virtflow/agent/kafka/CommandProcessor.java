@@ -51,6 +51,7 @@ import io.virtflow.schema.Command;
 import io.virtflow.schema.Define;
 import io.virtflow.schema.EndJob;
 import io.virtflow.schema.InspectDisks;
+import io.virtflow.schema.ReadConsole;
 import io.virtflow.schema.RunStep;
 
 /**
@@ -276,6 +277,9 @@ public final class CommandProcessor {
       if (halted()) {
         return Future.failedFuture(new HaltedException());
       }
+      if (Observations.passing(now)) {
+        return Future.succeededFuture();
+      }
       Optional<Domain> known = Optional.ofNullable(inventory.get(domainId));
       List<Event> events = Observations.between(known, now, hint);
       boolean moved = now.map(Domain::version).orElse(Domain.ABSENT) != known.map(Domain::version).orElse(Domain.ABSENT);
@@ -380,7 +384,7 @@ public final class CommandProcessor {
     if (expired(command)) {
       return conclude(timedOut(command, ref));
     }
-    if (!(command.getPayload() instanceof InspectDisks)) {
+    if (!(command.getPayload() instanceof InspectDisks) && !(command.getPayload() instanceof ReadConsole)) {
       Optional<String> busy = Jobs.busy(nameOf(ref.domainId()), journal.job(ref.domainId()), command.getJobId(),
           clock.instant());
       if (busy.isPresent()) {
@@ -409,6 +413,9 @@ public final class CommandProcessor {
     }
     if (payload instanceof InspectDisks) {
       return inspect(ref);
+    }
+    if (payload instanceof ReadConsole read) {
+      return readConsole(ref, read.getTailLines());
     }
     Optional<Request> request = Messages.requestOf(payload);
     if (request.isEmpty()) {
@@ -541,6 +548,16 @@ public final class CommandProcessor {
   private Future<Void> inspect(CommandRef ref) {
     return send(() -> bus.status(Messages.running(ref, now())))
         .compose(v -> call(ref, "inspectDisks", () -> driver.inspectDisks(ref.domainId())))
+        .compose(answer -> conclude(answer.failure() != null ? failureOutcome(ref, answer.failure())
+            : Outcome.succeeded(ref, null, stateOf(ref.domainId()), now(), nameOf(ref.domainId()), List.of(), false,
+                answer.result())));
+  }
+
+  /** Only reads: never busy, changes nothing; the console's tail is the status's result. */
+  private Future<Void> readConsole(CommandRef ref, int tailLines) {
+    int lines = Math.max(1, Math.min(tailLines, 10_000));
+    return send(() -> bus.status(Messages.running(ref, now())))
+        .compose(v -> call(ref, "console", () -> driver.console(ref.domainId(), lines)))
         .compose(answer -> conclude(answer.failure() != null ? failureOutcome(ref, answer.failure())
             : Outcome.succeeded(ref, null, stateOf(ref.domainId()), now(), nameOf(ref.domainId()), List.of(), false,
                 answer.result())));

@@ -4,7 +4,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
+import io.virtflow.agent.domain.Boot;
 import io.virtflow.agent.domain.Disk;
+import io.virtflow.agent.domain.NetInterface;
 import io.virtflow.agent.domain.DiskStep;
 import io.virtflow.agent.domain.Domain;
 import io.virtflow.agent.domain.DomainDefinition;
@@ -93,10 +95,14 @@ final class Messages {
 
   static DomainDefinition definitionOf(Define define, String principal, String project) {
     List<Disk> disks = define.getDisks().stream()
-        .map(d -> new Disk(d.getTarget(), d.getSizeGiB(), d.getFormat(), d.getPath()))
+        .map(d -> new Disk(d.getTarget(), d.getSizeGiB(), d.getFormat(), d.getPath(), d.getImage()))
         .toList();
+    io.virtflow.schema.Boot b = define.getBoot();
+    Boot boot = b == null ? null : new Boot(b.getKernel(), b.getInitrd(), b.getCmdline());
+    List<NetInterface> nics = define.getInterfaces().stream()
+        .map(n -> new NetInterface(n.getNetwork(), n.getMac())).toList();
     return new DomainDefinition(define.getName(), define.getVcpus(), define.getMemoryMiB(), disks,
-        define.getGuestAgent(), principal, project);
+        define.getGuestAgent(), principal, project, boot, nics);
   }
 
   static CommandStatus running(CommandRef ref, Instant at) {
@@ -163,7 +169,11 @@ final class Messages {
   static DomainState stateOf(Domain d, String hostId) {
     List<io.virtflow.schema.Disk> disks = d.disks().stream()
         .map(x -> io.virtflow.schema.Disk.newBuilder().setTarget(x.target()).setSizeGiB(x.sizeGiB())
-            .setFormat(x.format()).setPath(x.path()).build())
+            .setFormat(x.format()).setPath(x.path()).setImage(x.image()).build())
+        .toList();
+    Boot b = d.boot();
+    List<io.virtflow.schema.NetInterface> nics = d.interfaces().stream()
+        .map(n -> io.virtflow.schema.NetInterface.newBuilder().setNetwork(n.network()).setMac(n.mac()).build())
         .toList();
     return DomainState.newBuilder()
         .setDomainId(d.id())
@@ -179,6 +189,11 @@ final class Messages {
         .setPrincipal(d.principal())
         .setProject(d.project())
         .setUpdatedAt(d.updatedAt())
+        .setBoot(b == null ? null : io.virtflow.schema.Boot.newBuilder().setKernel(b.kernel()).setInitrd(b.initrd())
+            .setCmdline(b.cmdline()).build())
+        .setInterfaces(nics)
+        .setGuestAgent(d.guestAgent())
+        .setGuestAgentConnected(d.agentConnected())
         .build();
   }
 

@@ -13,7 +13,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.virtflow.agent.domain.Boot;
 import io.virtflow.agent.domain.Disk;
+import io.virtflow.agent.domain.NetInterface;
 import io.virtflow.agent.domain.Domain;
 import io.virtflow.agent.domain.Reason;
 import io.virtflow.agent.domain.State;
@@ -81,9 +83,12 @@ public final class PublishedStates {
 
   static Domain domainOf(DomainState s) {
     List<Disk> disks = s.getDisks().stream()
-        .map(d -> new Disk(d.getTarget(), d.getSizeGiB(), d.getFormat(), d.getPath())).toList();
+        .map(d -> new Disk(d.getTarget(), d.getSizeGiB(), d.getFormat(), d.getPath(), d.getImage())).toList();
+    io.virtflow.schema.Boot b = s.getBoot();
+    List<NetInterface> nics = s.getInterfaces().stream().map(n -> new NetInterface(n.getNetwork(), n.getMac())).toList();
     return new Domain(s.getDomainId(), s.getName(), State.valueOf(s.getState().name()),
-        Reason.valueOf(s.getReason().name()), s.getVcpus(), s.getMemoryMiB(), disks, false, false,
-        Math.max(1, s.getVersion()), s.getPrincipal(), s.getUpdatedAt(), s.getProject());
+        Reason.valueOf(s.getReason().name()), s.getVcpus(), s.getMemoryMiB(), disks, s.getGuestAgent(), false,
+        Math.max(1, s.getVersion()), s.getPrincipal(), s.getUpdatedAt(), s.getProject(),
+        b == null ? null : new Boot(b.getKernel(), b.getInitrd(), b.getCmdline()), nics, s.getGuestAgentConnected());
   }
 }

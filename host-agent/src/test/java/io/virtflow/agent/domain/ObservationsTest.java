@@ -64,4 +64,11 @@ class ObservationsTest {
     assertThat(between(domain(State.SHUTOFF, Reason.SHUTDOWN, 4), null, null))
         .containsExactly("UNDEFINED/REMOVED -> SHUTOFF/SHUTDOWN");
   }
+
+  @Test
+  void aGuestBeingShutDownIsOnItsWayNotArrived() {
+    assertThat(Observations.passing(Optional.of(domain(State.SHUTDOWN, Reason.USER, 3)))).isTrue();
+    assertThat(Observations.passing(Optional.of(domain(State.SHUTOFF, Reason.SHUTDOWN, 3)))).isFalse();
+    assertThat(Observations.passing(Optional.empty())).isFalse();
+  }
 }

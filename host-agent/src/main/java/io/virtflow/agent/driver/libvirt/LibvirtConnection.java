@@ -1,6 +1,8 @@
 package io.virtflow.agent.driver.libvirt;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -37,8 +39,18 @@ final class LibvirtConnection implements AutoCloseable {
   interface Listener {
     void connected(Connect connect) throws LibvirtException;
 
+    /** Before {@code connect} is closed: take the event listeners off it. */
+    void closing(Connect connect);
+
     void lost(String why);
   }
+
+  /**
+   * Every connection this JVM closed, kept reachable: the binding's callbacks live in the Connect object,
+   * and libvirt's event loop may still call into them (or their free functions) after the close; a
+   * collected callback there crashes the JVM (seen in tests: SIGSEGV in virEventRunDefaultImpl).
+   */
+  private static final List<Connect> RETIRED = new CopyOnWriteArrayList<>();
 
   private final String uri;
   private final String hostId;
@@ -130,11 +142,7 @@ final class LibvirtConnection implements AutoCloseable {
       connect = null;
       downBecause = why;
       LOG.warn("{}: lost libvirt at {}: {}; reconnecting", hostId, uri, why);
-      try {
-        old.close();
-      } catch (LibvirtException | RuntimeException e) {
-        LOG.debug("{}: closing the lost connection: {}", hostId, e.toString());
-      }
+      retire(old);
       listener.lost(why);
       connectOnce();
     });
@@ -211,12 +219,22 @@ final class LibvirtConnection implements AutoCloseable {
     Connect c = connect;
     connect = null;
     if (c != null) {
-      try {
-        c.unregisterCloseListener();
-        c.close();
-      } catch (LibvirtException | RuntimeException e) {
-        LOG.debug("{}: closing libvirt: {}", hostId, e.toString());
-      }
+      retire(c);
+    }
+  }
+
+  private void retire(Connect c) {
+    RETIRED.add(c);
+    try {
+      listener.closing(c);
+      c.unregisterCloseListener();
+    } catch (LibvirtException | RuntimeException e) {
+      LOG.debug("{}: taking the listeners off a libvirt connection: {}", hostId, e.toString());
+    }
+    try {
+      c.close();
+    } catch (LibvirtException | RuntimeException e) {
+      LOG.debug("{}: closing libvirt: {}", hostId, e.toString());
     }
   }
 

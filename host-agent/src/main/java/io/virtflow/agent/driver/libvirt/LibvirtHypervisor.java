@@ -23,7 +23,10 @@ import org.libvirt.Connect;
 import org.libvirt.Error;
 import org.libvirt.LibvirtException;
 import org.libvirt.NodeInfo;
+import org.libvirt.event.AgentLifecycleListener;
 import org.libvirt.event.DomainEvent;
+import org.libvirt.event.LifecycleListener;
+import org.libvirt.event.RebootListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +47,7 @@ import io.virtflow.agent.domain.Request;
 import io.virtflow.agent.domain.State;
 import io.virtflow.agent.domain.Transition;
 import io.virtflow.agent.driver.Change;
+import io.virtflow.agent.driver.ConsoleLog;
 import io.virtflow.agent.driver.DriverStatus;
 import io.virtflow.agent.driver.Hypervisor;
 import io.virtflow.agent.driver.HypervisorException;
@@ -126,6 +130,11 @@ public final class LibvirtHypervisor implements Hypervisor {
       }
 
       @Override
+      public void closing(Connect c) {
+        unlisten(c);
+      }
+
+      @Override
       public void lost(String why) {
         feed.execute(() -> {
           Observer o = observer;
@@ -164,25 +173,33 @@ public final class LibvirtHypervisor implements Hypervisor {
 
   // ---- the change feed ---------------------------------------------------------------------------
 
+  /** The listeners on one connection, kept to take them off again before it closes. */
+  private record Listeners(LifecycleListener lifecycle, RebootListener reboot, AgentLifecycleListener agent) {
+  }
+
+  private final Map<Connect, Listeners> listening = new ConcurrentHashMap<>();
+
   private void listen(Connect c) throws LibvirtException {
-    c.addLifecycleListener((dom, event) -> {
+    Listeners l = new Listeners((dom, event) -> {
       lifecycle(dom, event);
       return 0;
-    });
-    c.addRebootListener(dom -> {
+    }, dom -> {
       String id = uuidOf(dom);
       if (id != null) {
         reboots.computeIfAbsent(id, k -> new AtomicLong()).incrementAndGet();
         wake(id);
         feed.execute(() -> report(id, Optional.empty()));
       }
-    });
-    c.addAgentLifecycleListener((dom, state, reason) -> {
+    }, (dom, state, reason) -> {
       String id = uuidOf(dom);
       if (id != null) {
         feed.execute(() -> report(id, Optional.empty()));
       }
     });
+    listening.put(c, l);
+    c.addLifecycleListener(l.lifecycle());
+    c.addRebootListener(l.reboot());
+    c.addAgentLifecycleListener(l.agent());
     node = c.nodeInfo();
     feed.execute(() -> {
       Observer o = observer;
@@ -192,6 +209,19 @@ public final class LibvirtHypervisor implements Hypervisor {
         o.resync();
       }
     });
+  }
+
+  private void unlisten(Connect c) {
+    Listeners l = listening.remove(c);
+    if (l == null) {
+      return;
+    }
+    try {
+      c.removeLifecycleListener(l.lifecycle());
+      c.removeAgentLifecycleListener(l.agent());
+    } catch (LibvirtException | RuntimeException e) {
+      LOG.debug("{}: removing libvirt listeners: {}", hostId, e.toString());
+    }
   }
 
   /** On libvirt's event-loop thread: note, wake the waits, hand the rest over. Never blocks. */
@@ -257,7 +287,7 @@ public final class LibvirtHypervisor implements Hypervisor {
     String message = connection.connected() ? "connected to " + connection.uri()
         : "libvirt at " + connection.uri() + " is unreachable: " + connection.downBecause();
     return new DriverStatus(connection.connected(), message, facts, n == null ? 0 : n.cpus,
-        n == null ? 0 : n.memory / 1024);
+        n == null ? 0 : n.memory / 1024, DriverStatus.imagesIn(imageDir));
   }
 
   // ---- define ------------------------------------------------------------------------------------
@@ -344,6 +374,14 @@ public final class LibvirtHypervisor implements Hypervisor {
 
   private Path consoleLog(String domainId) {
     return consoleDir.resolve(domainId + ".log");
+  }
+
+  @Override
+  public String console(String domainId, int tailLines) {
+    if (lookup(domainId).isEmpty()) {
+      throw HypervisorException.rejected(Fault.NO_DOMAIN, "no domain " + domainId + " on this host");
+    }
+    return ConsoleLog.tail(consoleLog(domainId), tailLines);
   }
 
   /** The domain's serial console log, as the guest wrote it (for operators). */
