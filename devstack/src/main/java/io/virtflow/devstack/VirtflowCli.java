@@ -31,7 +31,7 @@ public final class VirtflowCli implements Callable<Integer> {
 
   /** Runs the whole stack in this JVM until SIGTERM / Ctrl-C. */
   @Command(name = "up", mixinStandardHelpOptions = true,
-      description = "Start embedded Kafka, the gateway, the snapshot service and N host agents (sim driver).")
+      description = "Start embedded Kafka, the gateway, the snapshot service and N host agents (sim or libvirt driver).")
   static final class Up implements Callable<Integer> {
     @Option(names = "--hosts", defaultValue = "2", description = "Host agents to run (default ${DEFAULT-VALUE}).")
     int hosts;
@@ -54,10 +54,29 @@ public final class VirtflowCli implements Callable<Integer> {
         description = "Simulated hypervisor latency per operation (default ${DEFAULT-VALUE}).")
     long simLatencyMs;
 
+    @Option(names = "--driver", defaultValue = "sim",
+        description = "Hypervisor driver of the agents: sim or libvirt (real QEMU guests; default ${DEFAULT-VALUE}).")
+    String driver;
+
+    @Option(names = "--libvirt-uri", defaultValue = "qemu:///system",
+        description = "With --driver libvirt: the libvirt connection (default ${DEFAULT-VALUE}).")
+    String libvirtUri;
+
+    @Option(names = "--image-dir",
+        description = "The hosts' image directory: kernels, initrds, base images a definition names "
+            + "(default <data-dir>/images).")
+    Path imageDir;
+
     @Override
     public Integer call() throws Exception {
-      DevStack.Options options = new DevStack.Options(hosts, httpPort, kafkaPort, dataDir.toAbsolutePath().normalize(),
-          bootstrap, "virtflow", simLatencyMs, Map.of());
+      Path data = dataDir.toAbsolutePath().normalize();
+      Map<String, String> extra = new java.util.HashMap<>();
+      extra.put("VIRTFLOW_DRIVER", driver);
+      extra.put("VIRTFLOW_LIBVIRT_URI", libvirtUri);
+      extra.put("VIRTFLOW_IMAGE_DIR", (imageDir == null ? data.resolve("images") : imageDir).toAbsolutePath()
+          .normalize().toString());
+      DevStack.Options options = new DevStack.Options(hosts, httpPort, kafkaPort, data, bootstrap, "virtflow",
+          simLatencyMs, extra);
       DevStack stack = DevStack.start(options);
       CountDownLatch done = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -67,7 +86,9 @@ public final class VirtflowCli implements Callable<Integer> {
         done.countDown();
       }, "virtflow-shutdown"));
       System.out.println();
-      System.out.println("virtflow is up: " + hosts + " host agent(s), data in " + options.dataDir());
+      System.out.println("virtflow is up: " + hosts + " host agent(s) (" + driver + " driver), data in "
+          + options.dataDir());
+      System.out.println("  images     " + extra.get("VIRTFLOW_IMAGE_DIR"));
       System.out.println("  HTTP API   " + stack.httpUrl() + "/v1   (health: " + stack.httpUrl() + "/health)");
       System.out.println("  Kafka      " + stack.bootstrap());
       Path token = DevStack.adminTokenFile(options.dataDir());

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.vertx.core.Vertx;
+import io.virtflow.platform.testing.RealLibvirt;
 import io.virtflow.agent.driver.libvirt.LibvirtHypervisor;
 import io.virtflow.schema.Boot;
 import io.virtflow.schema.Command;

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.virtflow.agent.HostAgentConfig;
-import io.virtflow.agent.RealLibvirt;
+import io.virtflow.platform.testing.RealLibvirt;
 import io.virtflow.agent.domain.Boot;
 import io.virtflow.agent.domain.Disk;
 import io.virtflow.agent.domain.Domain;
