@@ -34,7 +34,8 @@ import io.virtflow.snapshot.SnapshotServiceConfig;
 /**
  * No Docker engine runs here, so docker-compose.yml cannot be started in CI. This test keeps it honest
  * instead: every service runs a jar its module builds, every variable it sets is one its configuration
- * reads and is accepted by it, ports line up, and the brokers form the cluster DESIGN.md §3 asks for.
+ * reads and is accepted by it, ports line up, and the brokers form the cluster docs/DESIGN.md §3 asks
+ * for.
  */
 class ComposeFileTest {
   private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();

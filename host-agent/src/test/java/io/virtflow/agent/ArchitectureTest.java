@@ -9,7 +9,7 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 
-/** The rules of STYLE.md that a compiler does not check. */
+/** The rules of docs/STYLE.md that a compiler does not check. */
 class ArchitectureTest {
   private static final JavaClasses AGENT = new ClassFileImporter()
       .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)

@@ -5,8 +5,8 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * The topic names of DESIGN.md §3 under one namespace ({@code virtflow} in production). Tests give each
- * run its own namespace so that many of them share one broker without seeing each other's records.
+ * The topic names of docs/DESIGN.md §3 under one namespace ({@code virtflow} in production). Tests give
+ * each run its own namespace so that many of them share one broker without seeing each other's records.
  */
 public final class Topics {
   private static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,100}");

@@ -35,7 +35,8 @@ public final class KafkaFloor {
   public static Result run(String bootstrap, double rate, Duration warmup, Duration duration) throws Exception {
     String topic = "bench-floor-" + UUID.randomUUID();
     try (Admin admin = Admin.create(KafkaSettings.admin(bootstrap, "bench-floor-admin"))) {
-      // Created before the first send: an auto-created topic costs the first record ~250 ms (FACTS.md).
+      // Created before the first send: an auto-created topic costs the first record ~250 ms
+      // (docs/FACTS.md).
       admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
     }
     Map<String, Object> p = KafkaSettings.producer(bootstrap, "bench-floor-producer", 5000);

@@ -25,7 +25,7 @@
  * Each event carries the state it left the domain in, so a consumer that applies events one by one
  * passes through the same states the domain did. Any operation but define on an absent domain is
  * {@code NO_DOMAIN}; define of an existing one is {@code OPERATION_INVALID}. The outcomes follow libvirt's
- * test driver (FACTS.md): shutdown of a paused domain shuts it off, reboot of a paused domain runs it.
+ * test driver (docs/FACTS.md): shutdown of a paused domain shuts it off, reboot of a paused domain runs it.
  *
  * <h2>The work queue ({@link io.virtflow.agent.domain.DomainWorkQueue})</h2>
  * FIFO per domain, one running entry per domain, a bound on domains running at once; a queued entry can

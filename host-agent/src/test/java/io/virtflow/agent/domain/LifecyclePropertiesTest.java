@@ -19,7 +19,7 @@ import net.jqwik.api.Provide;
  */
 class LifecyclePropertiesTest {
 
-  /** The legal source states, restated from libvirt (FACTS.md and the test driver), per request. */
+  /** The legal source states, restated from libvirt (docs/FACTS.md and the test driver), per request. */
   private static final Map<String, Set<State>> LEGAL_FROM = Map.of(
       "start", EnumSet.of(State.SHUTOFF, State.CRASHED),
       "start(paused)", EnumSet.of(State.SHUTOFF, State.CRASHED),

@@ -18,9 +18,9 @@ import io.virtflow.platform.config.BusConfig;
 import io.virtflow.schema.Topics;
 
 /**
- * Creates the topics of DESIGN.md §3 with their keys' retention rules, if they do not exist yet.
+ * Creates the topics of docs/DESIGN.md §3 with their keys' retention rules, if they do not exist yet.
  * Pre-creating matters: the first send to an auto-created topic costs ~250 ms and logs errors
- * (FACTS.md). Blocking: call it from a worker or before the event loop starts.
+ * (docs/FACTS.md). Blocking: call it from a worker or before the event loop starts.
  */
 public final class TopicAdmin {
   private static final long DAY_MS = 24L * 3600 * 1000;
