@@ -282,7 +282,10 @@ public final class CommandProcessor {
       }
       Optional<Domain> known = Optional.ofNullable(inventory.get(domainId));
       List<Event> events = Observations.between(known, now, hint);
-      boolean moved = now.map(Domain::version).orElse(Domain.ABSENT) != known.map(Domain::version).orElse(Domain.ABSENT);
+      boolean moved = now.map(Domain::version).orElse(Domain.ABSENT) != known.map(Domain::version).orElse(Domain.ABSENT)
+          // The guest agent connecting or going away changes no state, but shows in the domain's.
+          || !java.util.Objects.equals(now.map(Domain::agentConnected).orElse(null),
+              known.map(Domain::agentConnected).orElse(null));
       // The driver's view is the truth from now on, also where nothing a subscriber sees changed.
       remember(domainId, now);
       if (events.isEmpty() && !moved) {
