@@ -140,7 +140,63 @@ class BadInputTest {
         Arguments.of("disk too large", define("\"a\"", "1", "512", "[{\"target\":\"vda\",\"sizeGiB\":65537}]"),
             "disks[0].sizeGiB"),
         Arguments.of("malformed host id", "{\"name\":\"a\",\"host\":\"bad host!\",\"vcpus\":1,\"memoryMiB\":512}",
-            "host"));
+            "host"),
+        Arguments.of("boot is a string", real("\"boot\":\"vmlinuz\""), "boot"),
+        Arguments.of("boot without a kernel", real("\"boot\":{\"initrd\":\"initrd.img\"}"), "boot.kernel"),
+        Arguments.of("unknown boot field", real("\"boot\":{\"kernel\":\"k\",\"append\":\"x\"}"), "boot.append"),
+        Arguments.of("kernel is absolute", real(kernel("/boot/vmlinuz")), "boot.kernel"),
+        Arguments.of("kernel climbs out", real(kernel("../etc/passwd")), "boot.kernel"),
+        Arguments.of("kernel climbs out midway", real(kernel("a/../../b")), "boot.kernel"),
+        Arguments.of("kernel with an empty segment", real(kernel("a//b")), "boot.kernel"),
+        Arguments.of("kernel with a trailing slash", real(kernel("kernels/")), "boot.kernel"),
+        Arguments.of("kernel is hidden", real(kernel(".vmlinuz")), "boot.kernel"),
+        Arguments.of("kernel is empty", real(kernel("")), "boot.kernel"),
+        Arguments.of("kernel with a space", real(kernel("vm linuz")), "boot.kernel"),
+        Arguments.of("kernel with a backslash", real(kernel("a\\\\b")), "boot.kernel"),
+        Arguments.of("kernel segment of 129", real(kernel("k".repeat(129))), "boot.kernel"),
+        Arguments.of("initrd climbs out", real("\"boot\":{\"kernel\":\"k\",\"initrd\":\"..\"}"), "boot.initrd"),
+        Arguments.of("initrd is a number", real("\"boot\":{\"kernel\":\"k\",\"initrd\":7}"), "boot.initrd"),
+        Arguments.of("cmdline with a newline", real("\"boot\":{\"kernel\":\"k\",\"cmdline\":\"quiet\\ninit=/x\"}"),
+            "boot.cmdline"),
+        Arguments.of("cmdline with a tab", real("\"boot\":{\"kernel\":\"k\",\"cmdline\":\"a\\tb\"}"), "boot.cmdline"),
+        Arguments.of("disk image climbs out", define("\"a\"", "1", "512", "[{\"target\":\"vda\",\"image\":\"../x\"}]"),
+            "disks[0].image"),
+        Arguments.of("disk image is absolute", define("\"a\"", "1", "512",
+            "[{\"target\":\"vda\",\"image\":\"/etc/shadow\"}]"), "disks[0].image"),
+        Arguments.of("disk image is an object", define("\"a\"", "1", "512", "[{\"target\":\"vda\",\"image\":{}}]"),
+            "disks[0].image"),
+        Arguments.of("disk with neither size nor image", define("\"a\"", "1", "512", "[{\"target\":\"vda\"}]"),
+            "disks[0].sizeGiB"),
+        Arguments.of("disk on an image of 0 GiB", define("\"a\"", "1", "512",
+            "[{\"target\":\"vda\",\"image\":\"b.qcow2\",\"sizeGiB\":0}]"), "disks[0].sizeGiB"),
+        Arguments.of("interfaces is an object", real("\"interfaces\":{}"), "interfaces"),
+        Arguments.of("an interface is a string", real("\"interfaces\":[\"default\"]"), "interfaces[0]"),
+        Arguments.of("unknown interface field", real("\"interfaces\":[{\"model\":\"virtio\"}]"), "interfaces[0].model"),
+        Arguments.of("network with a slash", real(nic("\"network\":\"a/b\"")), "interfaces[0].network"),
+        Arguments.of("network is empty", real(nic("\"network\":\"\"")), "interfaces[0].network"),
+        Arguments.of("network is a number", real(nic("\"network\":1")), "interfaces[0].network"),
+        Arguments.of("mac in upper case", real(nic("\"mac\":\"52:54:00:AB:CD:EF\"")), "interfaces[0].mac"),
+        Arguments.of("mac with dashes", real(nic("\"mac\":\"52-54-00-ab-cd-ef\"")), "interfaces[0].mac"),
+        Arguments.of("mac too short", real(nic("\"mac\":\"52:54:00:ab:cd\"")), "interfaces[0].mac"),
+        Arguments.of("mac is multicast", real(nic("\"mac\":\"01:00:5e:00:00:01\"")), "interfaces[0].mac"),
+        Arguments.of("mac is broadcast", real(nic("\"mac\":\"ff:ff:ff:ff:ff:ff\"")), "interfaces[0].mac"),
+        Arguments.of("duplicate mac", real("\"interfaces\":[{\"mac\":\"52:54:00:00:00:01\"},{},"
+            + "{\"mac\":\"52:54:00:00:00:01\"}]"), "interfaces[2].mac"),
+        Arguments.of("17 interfaces", real("\"interfaces\":[" + "{},".repeat(16) + "{}]"), "interfaces"),
+        Arguments.of("guestAgent is a string", real("\"guestAgent\":\"yes\""), "guestAgent"));
+  }
+
+  /** A define of a real guest with one more member. */
+  private static String real(String member) {
+    return "{\"name\":\"g\",\"vcpus\":1,\"memoryMiB\":512," + member + "}";
+  }
+
+  private static String kernel(String name) {
+    return "\"boot\":{\"kernel\":\"" + name + "\"}";
+  }
+
+  private static String nic(String members) {
+    return "\"interfaces\":[{" + members + "}]";
   }
 
   @ParameterizedTest(name = "{0}")
@@ -188,6 +244,16 @@ class BadInputTest {
         Arguments.of("POST", "/v1/commands/" + unknownId + "/cancel", null, 404, "INVALID_ARG", null),
         Arguments.of("POST", "/v1/commands/" + unknownId + "/cancel", "{\"why\":1}", 400, "INVALID_ARG", "why"),
         Arguments.of("GET", "/v1/hosts?all=1", null, 400, "INVALID_ARG", "all"),
+        Arguments.of("GET", "/v1/domains/taken/console?tail=0", null, 400, "INVALID_ARG", "tail"),
+        Arguments.of("GET", "/v1/domains/taken/console?tail=10001", null, 400, "INVALID_ARG", "tail"),
+        Arguments.of("GET", "/v1/domains/taken/console?tail=ten", null, 400, "INVALID_ARG", "tail"),
+        Arguments.of("GET", "/v1/domains/taken/console?tail=5&tail=6", null, 400, "INVALID_ARG", "tail"),
+        Arguments.of("GET", "/v1/domains/taken/console?lines=5", null, 400, "INVALID_ARG", "lines"),
+        Arguments.of("GET", "/v1/domains/ghost/console", null, 404, "NO_DOMAIN", null),
+        Arguments.of("GET", "/v1/domains/ghost/console?tail=0", null, 400, "INVALID_ARG", "tail"),
+        // Its host never sent a heartbeat: a read is not queued for a host that cannot answer.
+        Arguments.of("GET", "/v1/domains/taken/console", null, 503, "HOST_UNAVAILABLE", null),
+        Arguments.of("POST", "/v1/domains/taken/console", null, 405, "INVALID_ARG", null),
         Arguments.of("GET", "/v1/events?type=EXPLODED", null, 400, "INVALID_ARG", "type"),
         Arguments.of("GET", "/v1/events?lastEventId=garbage", null, 400, "INVALID_ARG", "lastEventId"),
         Arguments.of("GET", "/v1/events?host=bad!", null, 400, "INVALID_ARG", "host"),

@@ -65,6 +65,15 @@ class SnapshotApiTest {
     return id;
   }
 
+  /** A running domain with or without a guest agent channel (quiesce needs one). */
+  private static String runningDomain(String name, boolean guestAgent) {
+    String id = java.util.UUID.randomUUID().toString();
+    agent.state(agent.stateOf(id, name, io.virtflow.schema.DomainStateCode.RUNNING, 1, null).setGuestAgent(guestAgent)
+        .build());
+    await().atMost(Duration.ofSeconds(10)).until(() -> gw.get("/v1/domains/" + name).status() == 200);
+    return id;
+  }
+
   private static JsonObject accepted(RunningGateway.Answer a) {
     assertThat(a.status()).as(a.toString()).isEqualTo(202);
     JsonObject body = a.json();
@@ -102,6 +111,21 @@ class SnapshotApiTest {
 
   private static List<String> names(JsonArray a) {
     return a.stream().map(o -> o instanceof JsonObject j ? j.getString("name") : (String) o).toList();
+  }
+
+  @Test
+  void quiesceOfARunningDomainWithoutAGuestAgentIsRefusedUpFront() {
+    String id = runningDomain("snap-no-agent", false);
+    String quiesce = "{\"name\":\"frozen\",\"kind\":\"EXTERNAL\",\"quiesce\":true}";
+    RunningGateway.Answer a = gw.post("/v1/domains/snap-no-agent/snapshots", quiesce);
+    assertThat(a.status()).as(a.toString()).isEqualTo(409);
+    assertThat(a.json().getString("code")).isEqualTo("OPERATION_UNSUPPORTED");
+    assertThat(a.json().getString("detail")).contains("quiesce needs a guest agent", "snap-no-agent");
+    assertThat(requestsOnTopic()).noneMatch(r -> r.getDomainId().equals(id));
+    // Without quiesce the same domain's snapshot is asked for as before; with a guest agent, quiesce is too.
+    accepted(gw.post("/v1/domains/snap-no-agent/snapshots", "{\"name\":\"plain\",\"kind\":\"EXTERNAL\"}"));
+    runningDomain("snap-agent", true);
+    accepted(gw.post("/v1/domains/snap-agent/snapshots", quiesce));
   }
 
   @Test

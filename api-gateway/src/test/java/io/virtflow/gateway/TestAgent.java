@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
@@ -40,6 +41,7 @@ import io.virtflow.schema.EventDetail;
 import io.virtflow.schema.EventType;
 import io.virtflow.schema.HostState;
 import io.virtflow.schema.HostStatus;
+import io.virtflow.schema.NetInterface;
 import io.virtflow.schema.StateReason;
 
 /**
@@ -68,6 +70,10 @@ final class TestAgent implements AutoCloseable {
   private volatile long memoryMiBUsed;
   private volatile int domainCount;
   private volatile long epoch = 1;
+  private volatile List<String> images = List.of();
+  private volatile boolean driverConnected = true;
+  private volatile String driverMessage;
+  private volatile Map<String, String> driverFacts = Map.of();
 
   private TestAgent(BusConfig bus, String hostId) {
     this.bus = bus;
@@ -106,6 +112,20 @@ final class TestAgent implements AutoCloseable {
 
   TestAgent epoch(long epoch) {
     this.epoch = epoch;
+    return this;
+  }
+
+  /** The files of its image directory, as its next heartbeats list them. */
+  TestAgent images(String... names) {
+    this.images = List.of(names);
+    return this;
+  }
+
+  /** What its next heartbeats say of the hypervisor driver. */
+  TestAgent driver(boolean connected, String message, Map<String, String> facts) {
+    this.driverConnected = connected;
+    this.driverMessage = message;
+    this.driverFacts = Map.copyOf(facts);
     return this;
   }
 
@@ -152,7 +172,8 @@ final class TestAgent implements AutoCloseable {
     HostStatus h = HostStatus.newBuilder().setHostId(hostId).setState(state).setAgentEpoch(epoch).setDriver("test")
         .setHeartbeatAt(at).setStartedAt(startedAt).setVcpus(64).setMemoryMiB(memoryMiB)
         .setMemoryMiBUsed(memoryMiBUsed).setDomainCount(domainCount).setQueuedCommands(0)
-        .setHeartbeatIntervalMs(3000).build();
+        .setHeartbeatIntervalMs(3000).setImages(images).setDriverConnected(driverConnected)
+        .setDriverMessage(driverMessage).setDriverFacts(driverFacts).build();
     send(bus.topics().hostStatus(), hostId, Codecs.HOST_STATUS.encode(h));
   }
 
@@ -193,6 +214,20 @@ final class TestAgent implements AutoCloseable {
     send(bus.topics().commandStatus(), c.getCommandId(), Codecs.COMMAND_STATUS.encode(s));
   }
 
+  /** A terminal status that carries a result (a console log, a report), as an agent that answers with data. */
+  void result(Command c, CommandStatusCode code, ErrorCode error, String message, String result) {
+    CommandStatus s = CommandStatus.newBuilder().setCommandId(c.getCommandId()).setDomainId(c.getDomainId())
+        .setHostId(c.getHostId()).setOperation(c.getPayload().getClass().getSimpleName()).setStatus(code)
+        .setCode(error).setMessage(message).setAt(Instant.now()).setPrincipal(c.getPrincipal())
+        .setIdempotencyKey(c.getIdempotencyKey()).setRequestHash(c.getRequestHash()).setResult(result).build();
+    send(bus.topics().commandStatus(), c.getCommandId(), Codecs.COMMAND_STATUS.encode(s));
+  }
+
+  /** Publishes a domain's full state as given. */
+  void state(DomainState s) {
+    send(bus.topics().vmState(), s.getDomainId(), Codecs.DOMAIN_STATE.encode(s));
+  }
+
   /** Publishes a domain's full state, as an agent does after every change. */
   void state(String domainId, String name, DomainStateCode state, long version) {
     state(domainId, name, state, version, null);
@@ -200,12 +235,16 @@ final class TestAgent implements AutoCloseable {
 
   /** A state that names the domain's project, as an agent that copies {@code Command.project} publishes it. */
   void state(String domainId, String name, DomainStateCode state, long version, String project) {
-    DomainState s = DomainState.newBuilder().setProject(project).setDomainId(domainId).setName(name).setHostId(hostId).setState(state)
-        .setReason(state == DomainStateCode.RUNNING ? StateReason.BOOTED : StateReason.UNKNOWN).setVcpus(2)
-        .setMemoryMiB(1024).setDisks(List.of(io.virtflow.schema.Disk.newBuilder().setTarget("vda").setSizeGiB(10)
-            .setFormat("qcow2").setPath("/pool/" + name + "-vda.qcow2").build()))
-        .setVersion(version).setSnapshotCount(0).setPrincipal("anonymous").setUpdatedAt(Instant.now()).build();
-    send(bus.topics().vmState(), domainId, Codecs.DOMAIN_STATE.encode(s));
+    state(stateOf(domainId, name, state, version, project).build());
+  }
+
+  /** The state {@link #state(String, String, DomainStateCode, long, String)} publishes, to add to. */
+  DomainState.Builder stateOf(String domainId, String name, DomainStateCode state, long version, String project) {
+    return DomainState.newBuilder().setProject(project).setDomainId(domainId).setName(name).setHostId(hostId)
+        .setState(state).setReason(state == DomainStateCode.RUNNING ? StateReason.BOOTED : StateReason.UNKNOWN)
+        .setVcpus(2).setMemoryMiB(1024).setDisks(List.of(io.virtflow.schema.Disk.newBuilder().setTarget("vda")
+            .setSizeGiB(10).setFormat("qcow2").setPath("/pool/" + name + "-vda.qcow2").build()))
+        .setVersion(version).setSnapshotCount(0).setPrincipal("anonymous").setUpdatedAt(Instant.now());
   }
 
   /** A domain known to the projections: its state is published and the test waits for nothing. */
@@ -254,13 +293,23 @@ final class TestAgent implements AutoCloseable {
     }
   }
 
-  /** What a healthy agent does with a command: RUNNING, the new state, SUCCEEDED. */
+  /**
+   * What a healthy agent does with a command: RUNNING, the new state, SUCCEEDED. A defined domain's state
+   * keeps its boot, guest agent and interfaces, each interface with a MAC (the one asked for, or one chosen).
+   */
   private void complete(Command c) {
     status(c, CommandStatusCode.RUNNING);
     if (c.getPayload() instanceof Define d) {
       memoryMiBUsed += d.getMemoryMiB();
       domainCount++;
-      state(c.getDomainId(), d.getName(), DomainStateCode.SHUTOFF, 1);
+      List<NetInterface> nics = new ArrayList<>();
+      for (int i = 0; i < d.getInterfaces().size(); i++) {
+        NetInterface n = d.getInterfaces().get(i);
+        nics.add(NetInterface.newBuilder(n).setMac(n.getMac() != null ? n.getMac()
+            : String.format("52:54:00:%02x:%02x:%02x", domainCount & 0xff, 0x42, i)).build());
+      }
+      state(stateOf(c.getDomainId(), d.getName(), DomainStateCode.SHUTOFF, 1, null).setBoot(d.getBoot())
+          .setGuestAgent(d.getGuestAgent()).setInterfaces(nics).build());
       status(c, CommandStatusCode.SUCCEEDED, null, null, DomainStateCode.SHUTOFF);
     } else {
       status(c, CommandStatusCode.SUCCEEDED);

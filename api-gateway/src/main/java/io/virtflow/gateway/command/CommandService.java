@@ -4,9 +4,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Supplier;
 
@@ -18,6 +22,7 @@ import io.virtflow.gateway.domain.CommandDraft;
 import io.virtflow.gateway.domain.CommandTrack;
 import io.virtflow.gateway.domain.DefineSpec;
 import io.virtflow.gateway.domain.DomainRules;
+import io.virtflow.gateway.domain.HostView;
 import io.virtflow.gateway.domain.IdempotencyLedger;
 import io.virtflow.gateway.domain.Operation;
 import io.virtflow.gateway.domain.Permission;
@@ -202,8 +207,12 @@ public final class CommandService {
     String commandId = s.commandId() != null ? s.commandId() : ids.get().toString();
     Operation op = s.operation();
     Principal who = s.principal();
-    // The role first: a refusal for the role says nothing about what exists.
-    who.require(Permission.OPERATE, "send commands");
+    // The role first: a refusal for the role says nothing about what exists. A console read only reads.
+    if (op instanceof Operation.ReadConsole) {
+      who.require(Permission.READ, "read a domain's console");
+    } else {
+      who.require(Permission.OPERATE, "send commands");
+    }
     if (op instanceof Operation.Define define) {
       DefineSpec spec = define.spec();
       if (spec.host() != null) {
@@ -248,12 +257,21 @@ public final class CommandService {
         .orElseThrow(() -> Refusal.noDomain(s.domainRef()));
     if (op instanceof Operation.SnapshotOperation snapshot) {
       // A workflow under way does not stop a request: the snapshot service runs a domain's requests one by one.
-      SnapshotRules.checkAgainst(snapshot, target.name(), state.snapshots().entry(target.domainId()));
+      // The guest agent is opt-in: quiesce is checked against the domain's own flag (unknown while pending).
+      SnapshotRules.checkAgainst(snapshot, target.name(), state.snapshots().entry(target.domainId()),
+          state.domains().byId(target.domainId()).orElse(null));
     } else if (op instanceof Operation.Undefine undefine) {
       SnapshotRules.checkUndefine(target.name(), undefine, state.snapshots().count(target.domainId()));
+    } else if (op instanceof Operation.ReadConsole) {
+      // A read is worth nothing later: it is not queued for a host that cannot answer now.
+      HostView host = state.hosts().find(target.hostId()).orElse(null);
+      if (host == null || !state.hostUp(host)) {
+        throw Refusal.hostNotUp(target.hostId(), "the console of domain '" + target.name() + "' cannot be read now");
+      }
     }
     // A DOWN host's commands are accepted all the same: they wait in its topic, under their deadline.
     // Lifecycle commands are accepted while a snapshot workflow holds the domain's job: the agent answers BUSY.
+    // A host whose driver is disconnected gets its commands too: its agent answers DRIVER_ERROR at once.
     return new Prepared(draft(s, commandId, target.domainId(), target.hostId(), now, deadline,
         state.projectOf(target.domainId())), false);
   }
@@ -271,15 +289,35 @@ public final class CommandService {
     }
   }
 
+  /**
+   * The define's host: the one it names (which must have every image the definition names, by its last
+   * heartbeat, UP or not), or by {@link Placement} among the UP hosts that have them all.
+   */
   private String hostFor(DefineSpec spec) {
+    Map<String, String> imagesByField = spec.imagesByField();
     if (spec.host() != null) {
       if (!Topics.isValidHostId(spec.host())) {
         throw Refusal.invalid("host", "'" + spec.host() + "' is not a host id");
       }
-      state.hosts().find(spec.host()).orElseThrow(() -> Refusal.noHost(spec.host()));
+      HostView host = state.hosts().find(spec.host()).orElseThrow(() -> Refusal.noHost(spec.host()));
+      Map<String, String> missing = new LinkedHashMap<>();
+      imagesByField.forEach((field, image) -> {
+        if (!host.images().contains(image)) {
+          missing.put(field, image);
+        }
+      });
+      if (!missing.isEmpty()) {
+        throw Refusal.hostLacksImages(spec.host(), missing);
+      }
       return spec.host();
     }
-    return Placement.choose(state.placementCandidates()).orElseThrow(Refusal::noHostUp);
+    Set<String> images = new LinkedHashSet<>(imagesByField.values());
+    List<Placement.Candidate> candidates = state.placementCandidates();
+    return Placement.choose(candidates, images).orElseThrow(() -> {
+      Map<String, List<String>> lacking = new TreeMap<>();
+      candidates.stream().filter(Placement.Candidate::up).forEach(c -> lacking.put(c.hostId(), c.lacking(images)));
+      return lacking.isEmpty() ? Refusal.noHostUp() : Refusal.noHostWithImages(images, lacking);
+    });
   }
 
   private static CommandDraft draft(Submission s, String commandId, String domainId, String hostId, Instant now,

@@ -3,11 +3,13 @@ package io.virtflow.gateway.command;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 
 import io.virtflow.gateway.domain.CommandBook;
@@ -42,6 +44,11 @@ public final class GatewayState {
   public static final String ANONYMOUS = "anonymous";
   /** How long a snapshot command's end waits for its catalog event before it is announced anyway. */
   public static final Duration CATALOG_GRACE = Duration.ofSeconds(5);
+  /**
+   * How many ended console reads keep their text (the result) in memory; older ones forget it. A console
+   * log can be large, and the command book remembers up to {@code maxTrackedCommands} commands.
+   */
+  public static final int CONSOLE_RESULTS_KEPT = 64;
 
   private final Clock clock;
   private final Duration hostDownAfter;
@@ -54,6 +61,8 @@ public final class GatewayState {
   private final Map<String, List<Consumer<CommandTrack>>> terminalWatchers = new HashMap<>();
   /** Snapshot commands that ended, held back until their catalog event is read. */
   private final Map<String, Held> awaitingCatalog = new HashMap<>();
+  /** The ended console reads that still hold their text, oldest first. */
+  private final ArrayDeque<CommandTrack> consoleResults = new ArrayDeque<>();
   /**
    * The project of every domain seen, kept after the domain is gone (its last events still need it):
    * from {@code DomainState.project}, from the statuses this gateway wrote for its commands, and from
@@ -142,8 +151,18 @@ public final class GatewayState {
       } else {
         announceEnd(track);
       }
+      if (Operation.ReadConsole.NAME.equals(track.operation())) {
+        keepConsoleResult(track);
+      }
     }
     return applied;
+  }
+
+  private void keepConsoleResult(CommandTrack track) {
+    consoleResults.addLast(track);
+    while (consoleResults.size() > CONSOLE_RESULTS_KEPT) {
+      consoleResults.removeFirst().forgetResult();
+    }
   }
 
   /** A snapshot workflow started (CREATING, REVERTING, DELETING). */
@@ -260,7 +279,8 @@ public final class GatewayState {
   public List<Placement.Candidate> placementCandidates() {
     List<Placement.Candidate> out = new ArrayList<>();
     for (HostView h : hosts.all()) {
-      out.add(new Placement.Candidate(h.hostId(), hostUp(h), h.memoryMiB(), h.memoryMiBUsed(), reservedMiB(h)));
+      out.add(new Placement.Candidate(h.hostId(), hostUp(h), h.memoryMiB(), h.memoryMiBUsed(), reservedMiB(h),
+          Set.copyOf(h.images())));
     }
     return out;
   }

@@ -143,6 +143,11 @@ public final class CommandTrack {
     return result;
   }
 
+  /** Lets go of the result (a console log, say: too big to keep for every command remembered). */
+  public void forgetResult() {
+    result = null;
+  }
+
   /** The job the command ran under, from the first status that named one, or null. */
   public String jobId() {
     return jobId;

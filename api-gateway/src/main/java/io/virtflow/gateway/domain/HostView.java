@@ -2,6 +2,10 @@ package io.virtflow.gateway.domain;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A host agent's latest heartbeat, and when this gateway received it.
@@ -10,17 +14,31 @@ import java.time.Instant;
  * @param receivedAt when the gateway read the heartbeat
  * @param driverBreaker the agent's circuit breaker around its hypervisor driver (CLOSED, OPEN, HALF_OPEN)
  * @param loopLagMs how late the agent's work loop ran its last heartbeat
+ * @param driverConnected whether the agent reaches its hypervisor now; a host that does not is still UP and
+ *     still gets its commands (its agent answers them DRIVER_ERROR at once)
+ * @param driverMessage what the driver is connected to, or why it is not; null when the agent says nothing
+ * @param driverFacts the driver's facts ({@code uri}, {@code domainType}, {@code foreignDomains}, {@code imageDir})
+ * @param images the files of the host's image directory a definition may name
  */
 public record HostView(String hostId, boolean reportedUp, long agentEpoch, String driver, Instant heartbeatAt,
     Instant startedAt, Instant receivedAt, int vcpus, long memoryMiB, long memoryMiBUsed, int domainCount,
-    int queuedCommands, String driverBreaker, long loopLagMs) {
+    int queuedCommands, String driverBreaker, long loopLagMs, boolean driverConnected, String driverMessage,
+    Map<String, String> driverFacts, List<String> images) {
 
-  /** A heartbeat from an agent that reports no breaker state (CLOSED) and no loop lag. */
+  public HostView {
+    driverFacts = Collections.unmodifiableSortedMap(new TreeMap<>(driverFacts));
+    images = List.copyOf(images);
+  }
+
+  /**
+   * A heartbeat from an agent that reports no breaker state (CLOSED), no loop lag, a connected driver
+   * without facts, and no images.
+   */
   public HostView(String hostId, boolean reportedUp, long agentEpoch, String driver, Instant heartbeatAt,
       Instant startedAt, Instant receivedAt, int vcpus, long memoryMiB, long memoryMiBUsed, int domainCount,
       int queuedCommands) {
     this(hostId, reportedUp, agentEpoch, driver, heartbeatAt, startedAt, receivedAt, vcpus, memoryMiB, memoryMiBUsed,
-        domainCount, queuedCommands, "CLOSED", 0);
+        domainCount, queuedCommands, "CLOSED", 0, true, null, Map.of(), List.of());
   }
 
   /**

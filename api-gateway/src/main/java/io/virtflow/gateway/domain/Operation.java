@@ -5,7 +5,7 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * What a command asks for. Lifecycle operations and Cancel go to the domain's host agent; the
+ * What a command asks for. Lifecycle operations, ReadConsole and Cancel go to the domain's host agent; the
  * {@link SnapshotOperation}s go to the snapshot service. {@link #name()} is the operation's name on the
  * wire ({@code CommandStatus.operation}): the Avro payload record's name.
  */
@@ -128,6 +128,28 @@ public sealed interface Operation {
     public String name() {
       String a = kind.action();
       return Character.toUpperCase(a.charAt(0)) + a.substring(1);
+    }
+  }
+
+  /**
+   * Reads the last {@code tailLines} lines of the domain's serial console log: the text is the command's
+   * result. It only reads: a viewer may send it, and nothing holds it back (no job, no BUSY).
+   */
+  record ReadConsole(int tailLines) implements Operation {
+    public static final int TAIL_MIN = 1;
+    public static final int TAIL_MAX = 10_000;
+    public static final int TAIL_DEFAULT = 100;
+    public static final String NAME = "ReadConsole";
+
+    public ReadConsole {
+      if (tailLines < TAIL_MIN || tailLines > TAIL_MAX) {
+        throw new IllegalArgumentException("tailLines " + tailLines + " outside [" + TAIL_MIN + ", " + TAIL_MAX + "]");
+      }
+    }
+
+    @Override
+    public String name() {
+      return NAME;
     }
   }
 

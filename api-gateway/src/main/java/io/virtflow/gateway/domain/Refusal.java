@@ -1,5 +1,8 @@
 package io.virtflow.gateway.domain;
 
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -85,6 +88,55 @@ public final class Refusal extends RuntimeException {
   public static Refusal noHostUp() {
     return new Refusal(Kind.UNAVAILABLE, FailureCode.HOST_UNAVAILABLE, null,
         "no host is UP to place the domain on; nothing was accepted");
+  }
+
+  /** The host that would carry out a command is not UP, and the command is worth nothing later. */
+  public static Refusal hostNotUp(String hostId, String what) {
+    return new Refusal(Kind.UNAVAILABLE, FailureCode.HOST_UNAVAILABLE, null,
+        "host '" + hostId + "' is not UP: " + what + "; nothing was sent");
+  }
+
+  /** How many hosts a refusal of placement by images describes, at most. */
+  static final int HOSTS_SHOWN = 5;
+
+  /**
+   * Hosts are UP, but none has every image the definition names: answered as {@link #noHostUp()} is, naming
+   * the images and what each UP host lacks.
+   *
+   * @param lackingByUpHost each UP host with the images it does not have, by host id
+   */
+  public static Refusal noHostWithImages(Collection<String> images, Map<String, List<String>> lackingByUpHost) {
+    StringBuilder m = new StringBuilder("no UP host has every image the definition names (")
+        .append(String.join(", ", images)).append(")");
+    String sep = ": ";
+    int shown = 0;
+    for (Map.Entry<String, List<String>> e : lackingByUpHost.entrySet()) {
+      if (shown == HOSTS_SHOWN) {
+        m.append(", and ").append(lackingByUpHost.size() - shown).append(" more");
+        break;
+      }
+      m.append(sep).append(e.getKey()).append(" lacks ").append(String.join(", ", e.getValue()));
+      sep = ", ";
+      shown++;
+    }
+    return new Refusal(Kind.UNAVAILABLE, FailureCode.HOST_UNAVAILABLE, null,
+        m.append("; nothing was accepted").toString());
+  }
+
+  /**
+   * The host a define names does not have images the definition names.
+   *
+   * @param missingByField each missing image by the field that names it ({@code boot.kernel}, ...), in order
+   */
+  public static Refusal hostLacksImages(String hostId, Map<String, String> missingByField) {
+    StringBuilder m = new StringBuilder();
+    for (Map.Entry<String, String> e : missingByField.entrySet()) {
+      m.append(m.length() == 0 ? "" : ", ").append(e.getKey()).append(" '").append(e.getValue()).append("'");
+    }
+    String field = missingByField.keySet().iterator().next();
+    return new Refusal(Kind.INVALID, FailureCode.INVALID_ARG, field, field + ": host '" + hostId
+        + "' does not have " + m + " in its image directory (the images its last heartbeat lists); name another "
+        + "host, or none to let the gateway place the domain");
   }
 
   public Kind kind() {

@@ -11,6 +11,11 @@ import java.util.Optional;
  *       first, not {@code .} or {@code ..}); unlike domain names they may look like a UUID, since a
  *       snapshot path segment is only ever a name;</li>
  *   <li>a new snapshot's name is not in the catalog and not being created right now;</li>
+ *   <li>{@code quiesce} of a running domain needs a guest agent: one whose state says its definition has
+ *       none is refused ({@code OPERATION_UNSUPPORTED}, as the snapshot service words it). The guest agent
+ *       is opt-in at define, so this reads the domain's own flag, never a default. A domain that is not
+ *       running is left to the service, which refuses that first ({@code OPERATION_INVALID}): both answer
+ *       alike;</li>
  *   <li>revert and delete name a snapshot in the catalog;</li>
  *   <li>{@code children} and {@code childrenOnly} exclude each other (libvirt's flags do);</li>
  *   <li>undefine of a domain with snapshots needs {@code snapshotsMetadata} (libvirt's
@@ -19,6 +24,7 @@ import java.util.Optional;
  */
 public final class SnapshotRules {
   public static final int DESCRIPTION_MAX = 1024;
+  private static final String RUNNING = "RUNNING";
 
   private SnapshotRules() {
   }
@@ -47,9 +53,24 @@ public final class SnapshotRules {
 
   /** The checks against the domain's catalog; throws a 404- or 409-kind refusal. */
   public static void checkAgainst(Operation.SnapshotOperation op, String domainName, SnapshotDirectory.Entry entry) {
+    checkAgainst(op, domainName, entry, null);
+  }
+
+  /**
+   * The checks against the domain's catalog and its state; throws a 404- or 409-kind refusal.
+   *
+   * @param domain the domain's latest state, or null when not known yet (a define still pending: the service
+   *     and the agent check what needs it)
+   */
+  public static void checkAgainst(Operation.SnapshotOperation op, String domainName, SnapshotDirectory.Entry entry,
+      DomainView domain) {
     SnapshotCatalogView catalog = entry.catalog();
     if (op instanceof Operation.CreateSnapshot create) {
       String name = create.spec().name();
+      if (create.spec().quiesce() && domain != null && RUNNING.equals(domain.state()) && !domain.guestAgent()) {
+        throw Refusal.unsupported("quiesce needs a guest agent; domain '" + domainName + "' has none (define it "
+            + "with \"guestAgent\": true), or take the snapshot without quiesce");
+      }
       if (catalog.contains(name)) {
         throw Refusal.conflict("domain '" + domainName + "' already has a snapshot '" + name + "'");
       }

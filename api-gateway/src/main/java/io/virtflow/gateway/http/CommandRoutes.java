@@ -13,9 +13,12 @@ import io.virtflow.gateway.command.Accepted;
 import io.virtflow.gateway.command.CommandService;
 import io.virtflow.gateway.command.GatewayState;
 import io.virtflow.gateway.domain.AuditEntry;
+import io.virtflow.gateway.domain.BootSpec;
 import io.virtflow.gateway.domain.DefineSpec;
 import io.virtflow.gateway.domain.DiskSpec;
 import io.virtflow.gateway.domain.DomainRef;
+import io.virtflow.gateway.domain.DomainRules;
+import io.virtflow.gateway.domain.InterfaceSpec;
 import io.virtflow.gateway.domain.Operation;
 import io.virtflow.gateway.domain.RequestFingerprint;
 import io.virtflow.gateway.domain.RevertStart;
@@ -33,8 +36,11 @@ final class CommandRoutes {
   static final String REPLAYED = "Idempotent-Replayed";
   private static final int KEY_MAX = 255;
   private static final String TIMEOUT_MS = "timeoutMs";
-  private static final Set<String> DEFINE_FIELDS = Set.of("name", "host", "vcpus", "memoryMiB", "disks", "project");
-  private static final Set<String> DISK_FIELDS = Set.of("target", "sizeGiB");
+  private static final Set<String> DEFINE_FIELDS = Set.of("name", "host", "vcpus", "memoryMiB", "disks", "project",
+      "boot", "interfaces", "guestAgent");
+  private static final Set<String> DISK_FIELDS = Set.of("target", "sizeGiB", "image");
+  private static final Set<String> BOOT_FIELDS = Set.of("kernel", "initrd", "cmdline");
+  private static final Set<String> INTERFACE_FIELDS = Set.of("network", "mac");
   private static final Set<String> SNAPSHOT_FIELDS = Set.of("name", "kind", "description", "quiesce", "memory");
   private static final Set<String> DELETE_SNAPSHOT_PARAMS = Set.of(TIMEOUT_MS, "children", "childrenOnly",
       "metadataOnly");
@@ -59,15 +65,42 @@ final class CommandRoutes {
     ArrayNode diskNodes = JsonInput.array(body, "", "disks", false);
     if (diskNodes != null) {
       for (int i = 0; i < diskNodes.size(); i++) {
-        ObjectNode disk = JsonInput.element(diskNodes, "disks", i);
-        String prefix = "disks[" + i + "].";
-        JsonInput.onlyFields(disk, prefix, DISK_FIELDS);
-        disks.add(new DiskSpec(JsonInput.string(disk, prefix, "target", true),
-            JsonInput.integer(disk, prefix, "sizeGiB", true)));
+        disks.add(disk(JsonInput.element(diskNodes, "disks", i), "disks[" + i + "]."));
       }
     }
-    submit(ctx, new Operation.Define(new DefineSpec(name, host, vcpus, memory, disks)), null, body, Set.of(TIMEOUT_MS),
-        project);
+    BootSpec boot = boot(JsonInput.object(body, "", "boot", false));
+    List<InterfaceSpec> interfaces = new ArrayList<>();
+    ArrayNode nicNodes = JsonInput.array(body, "", "interfaces", false);
+    if (nicNodes != null) {
+      for (int i = 0; i < nicNodes.size(); i++) {
+        ObjectNode nic = JsonInput.element(nicNodes, "interfaces", i);
+        String prefix = "interfaces[" + i + "].";
+        JsonInput.onlyFields(nic, prefix, INTERFACE_FIELDS);
+        interfaces.add(new InterfaceSpec(JsonInput.string(nic, prefix, "network", false),
+            JsonInput.string(nic, prefix, "mac", false)));
+      }
+    }
+    boolean guestAgent = Boolean.TRUE.equals(JsonInput.bool(body, "", "guestAgent", false));
+    submit(ctx, new Operation.Define(new DefineSpec(name, host, vcpus, memory, disks, boot, interfaces, guestAgent)),
+        null, body, Set.of(TIMEOUT_MS), project);
+  }
+
+  /** A disk: on a base image ({@code image}) its size may be left out. */
+  private static DiskSpec disk(ObjectNode disk, String prefix) {
+    JsonInput.onlyFields(disk, prefix, DISK_FIELDS);
+    String target = JsonInput.string(disk, prefix, "target", true);
+    String image = JsonInput.string(disk, prefix, "image", false);
+    Long size = JsonInput.integer(disk, prefix, "sizeGiB", image == null);
+    return new DiskSpec(target, size == null ? DomainRules.IMAGE_DISK_DEFAULT_GIB : size, image);
+  }
+
+  private static BootSpec boot(ObjectNode boot) {
+    if (boot == null) {
+      return null;
+    }
+    JsonInput.onlyFields(boot, "boot.", BOOT_FIELDS);
+    return new BootSpec(JsonInput.string(boot, "boot.", "kernel", true),
+        JsonInput.string(boot, "boot.", "initrd", false), JsonInput.string(boot, "boot.", "cmdline", false));
   }
 
   void start(RoutingContext ctx) {

@@ -30,6 +30,7 @@ final class Guard {
   static final String AUDIT_TARGET = "virtflow.audit.target";
   private static final String REALM = "Bearer realm=\"virtflow\"";
   private static final int TEXT_MAX = 500;
+  private static final java.util.regex.Pattern CONSOLE = java.util.regex.Pattern.compile("/v1/domains/[^/]+/console");
 
   private final Vertx vertx;
   private final Clock clock;
@@ -99,7 +100,8 @@ final class Guard {
 
   /**
    * The request's time limit: {@code requestTimeout}; a long poll ({@code GET /v1/commands/{id}?waitMs=})
-   * gets its wait on top, and an event stream none (it ends when the client or the gateway goes).
+   * and a console read (which waits for its host) get their wait on top, and an event stream none (it ends
+   * when the client or the gateway goes).
    */
   private void arrangeTimeout(RoutingContext ctx) {
     String path = ctx.normalizedPath();
@@ -107,8 +109,11 @@ final class Guard {
       return;
     }
     long limit = requestTimeout.toMillis();
-    if (path.startsWith("/v1/commands/") && ctx.request().method() == io.vertx.core.http.HttpMethod.GET) {
+    boolean get = ctx.request().method() == io.vertx.core.http.HttpMethod.GET;
+    if (path.startsWith("/v1/commands/") && get) {
       limit += Math.min(maxWaitOf(ctx.request().getParam("waitMs")), maxWait.toMillis());
+    } else if (CONSOLE.matcher(path).matches() && get) {
+      limit += ConsoleRoute.MAX_WAIT.toMillis();
     }
     long timer = vertx.setTimer(limit, t -> {
       if (!ctx.response().headWritten() && !ctx.response().closed()) {

@@ -36,6 +36,7 @@ public final class HttpApi {
     this.events = new EventStreams(p.vertx(), p.context(), p.eventReaders(), p.maxEventStreams(), p.eventHeartbeat(),
         p.state()::projectOf, p.eventMaxStall(), p.eventTailRecords());
     CommandRoutes commands = new CommandRoutes(p.commands(), p.state());
+    ConsoleRoute console = new ConsoleRoute(p.vertx(), p.commands(), p.state(), p.maxWait());
     QueryRoutes queries = new QueryRoutes(p.vertx(), p.state(), p.maxWait(), p.health());
     Guard guard = new Guard(p.vertx(), p.state().clock(), p.verifier(), p.rateLimitPerSec(), p.audit(),
         p.requestTimeout(), p.maxWait());
@@ -69,6 +70,7 @@ public final class HttpApi {
       r.post("/v1/domains/:domain/" + kind.action()).handler(operate)
           .handler(guard(ctx -> commands.lifecycle(ctx, kind)));
     }
+    r.get("/v1/domains/:domain/console").handler(read).handler(guard(console::handle));
     r.post("/v1/domains/:domain/snapshots").handler(operate).handler(guard(commands::createSnapshot));
     r.get("/v1/domains/:domain/snapshots").handler(read).handler(guard(queries::snapshots));
     // Registered before the ":name" routes; "reconcile" stays a valid snapshot name for GET and DELETE.

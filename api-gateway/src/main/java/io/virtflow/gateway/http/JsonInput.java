@@ -131,6 +131,18 @@ final class JsonInput {
     return (ArrayNode) v;
   }
 
+  /** An object field; null when absent or JSON null and not required. */
+  static ObjectNode object(ObjectNode node, String prefix, String name, boolean required) {
+    JsonNode v = present(node, prefix, name, required);
+    if (v == null) {
+      return null;
+    }
+    if (!v.isObject()) {
+      throw Refusal.invalid(prefix + name, "must be an object, got " + describe(v));
+    }
+    return (ObjectNode) v;
+  }
+
   static ObjectNode element(ArrayNode array, String field, int index) {
     JsonNode v = array.get(index);
     if (!v.isObject()) {

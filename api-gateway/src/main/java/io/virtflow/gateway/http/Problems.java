@@ -33,6 +33,7 @@ public final class Problems {
       Map.entry(422, "Idempotency key reused for a different request"),
       Map.entry(429, "Too many requests"),
       Map.entry(500, "Internal error"),
+      Map.entry(502, "The hypervisor failed"),
       Map.entry(503, "Service unavailable"));
 
   private Problems() {
@@ -84,6 +85,26 @@ public final class Problems {
       LOG.error("{} {} failed", ctx.request().method(), ctx.request().path(), failure);
       send(ctx, 500, FailureCode.INTERNAL, null, "internal error; the gateway log has the details");
     }
+  }
+
+  /**
+   * The HTTP status of a failure code a host agent (or the snapshot service) answered with, as the
+   * gateway's own refusals of that code have it: {@code NO_*} 404, {@code OPERATION_INVALID},
+   * {@code OPERATION_UNSUPPORTED}, {@code SNAPSHOT_UNSAFE} and {@code BUSY} 409, {@code HOST_UNAVAILABLE} and
+   * {@code TIMEOUT} 503, {@code INTERNAL} 500; {@code DRIVER_ERROR} (the hypervisor behind the agent failed) 502.
+   */
+  static int statusOf(FailureCode code) {
+    return switch (code) {
+      case INVALID_ARG -> 400;
+      case AUTH_FAILED -> 401;
+      case ACCESS_DENIED -> 403;
+      case NO_DOMAIN, NO_HOST, NO_SNAPSHOT -> 404;
+      case OPERATION_INVALID, OPERATION_UNSUPPORTED, SNAPSHOT_UNSAFE, BUSY -> 409;
+      case RATE_LIMITED -> 429;
+      case INTERNAL -> 500;
+      case DRIVER_ERROR -> 502;
+      case HOST_UNAVAILABLE, TIMEOUT -> 503;
+    };
   }
 
   static int statusOf(Refusal.Kind kind) {

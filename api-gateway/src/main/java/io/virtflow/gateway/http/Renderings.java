@@ -1,6 +1,8 @@
 package io.virtflow.gateway.http;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
@@ -8,9 +10,11 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.virtflow.gateway.command.Accepted;
 import io.virtflow.gateway.command.GatewayState;
+import io.virtflow.gateway.domain.BootSpec;
 import io.virtflow.gateway.domain.CommandTrack;
 import io.virtflow.gateway.domain.DomainView;
 import io.virtflow.gateway.domain.HostView;
+import io.virtflow.gateway.domain.InterfaceSpec;
 import io.virtflow.gateway.domain.PendingDefines;
 import io.virtflow.gateway.domain.SnapshotCatalogView;
 import io.virtflow.gateway.domain.SnapshotDirectory;
@@ -30,8 +34,13 @@ final class Renderings {
     JsonArray disks = new JsonArray();
     for (DomainView.Disk disk : d.disks()) {
       disks.add(new JsonObject().put("target", disk.target()).put("sizeGiB", disk.sizeGiB())
-          .put("format", disk.format()).put("path", disk.path()));
+          .put("format", disk.format()).put("path", disk.path()).put("image", disk.image()));
     }
+    JsonArray interfaces = new JsonArray();
+    for (InterfaceSpec nic : d.interfaces()) {
+      interfaces.add(new JsonObject().put("network", nic.network()).put("mac", nic.mac()));
+    }
+    BootSpec boot = d.boot();
     return new JsonObject()
         .put("domainId", d.domainId())
         .put("name", d.name())
@@ -41,6 +50,11 @@ final class Renderings {
         .put("vcpus", d.vcpus())
         .put("memoryMiB", d.memoryMiB())
         .put("disks", disks)
+        .put("boot", boot == null ? null : new JsonObject().put("kernel", boot.kernel()).put("initrd", boot.initrd())
+            .put("cmdline", boot.cmdline()))
+        .put("interfaces", interfaces)
+        .put("guestAgent", d.guestAgent())
+        .put("guestAgentConnected", d.guestAgentConnected())
         .put("snapshotCount", snapshotCount)
         .put("version", d.version())
         .put("updatedAt", time(d.updatedAt()))
@@ -57,6 +71,10 @@ final class Renderings {
         .put("reason", null)
         .put("memoryMiB", p.memoryMiB())
         .put("disks", new JsonArray())
+        .put("boot", null)
+        .put("interfaces", new JsonArray())
+        .put("guestAgent", null)
+        .put("guestAgentConnected", null)
         .put("snapshotCount", 0)
         .put("version", 0)
         .put("updatedAt", null)
@@ -76,6 +94,10 @@ final class Renderings {
         .put("queuedCommands", h.queuedCommands())
         .put("driver", h.driver())
         .put("driverBreaker", h.driverBreaker())
+        .put("driverConnected", h.driverConnected())
+        .put("driverMessage", h.driverMessage())
+        .put("driverFacts", new JsonObject(new LinkedHashMap<String, Object>(h.driverFacts())))
+        .put("images", new JsonArray(new ArrayList<Object>(h.images())))
         .put("loopLagMs", h.loopLagMs())
         .put("agentEpoch", h.agentEpoch())
         .put("startedAt", time(h.startedAt()))

@@ -5,12 +5,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.virtflow.gateway.domain.BootSpec;
 import io.virtflow.gateway.domain.CommandDraft;
 import io.virtflow.gateway.domain.DefineSpec;
 import io.virtflow.gateway.domain.DiskSpec;
 import io.virtflow.gateway.domain.DomainRef;
 import io.virtflow.gateway.domain.DomainView;
 import io.virtflow.gateway.domain.HostView;
+import io.virtflow.gateway.domain.InterfaceSpec;
 import io.virtflow.gateway.domain.Operation;
 import io.virtflow.gateway.domain.Phase;
 import io.virtflow.gateway.domain.Principal;
@@ -21,6 +23,7 @@ import io.virtflow.gateway.domain.SnapshotKind;
 import io.virtflow.gateway.domain.SnapshotSpec;
 import io.virtflow.gateway.domain.StatusUpdate;
 import io.virtflow.gateway.domain.Submission;
+import io.virtflow.schema.Boot;
 import io.virtflow.schema.Cancel;
 import io.virtflow.schema.Command;
 import io.virtflow.schema.CommandRequest;
@@ -35,6 +38,8 @@ import io.virtflow.schema.DomainState;
 import io.virtflow.schema.ErrorCode;
 import io.virtflow.schema.HostState;
 import io.virtflow.schema.HostStatus;
+import io.virtflow.schema.NetInterface;
+import io.virtflow.schema.ReadConsole;
 import io.virtflow.schema.Reboot;
 import io.virtflow.schema.ReconcileSnapshots;
 import io.virtflow.schema.Resume;
@@ -75,13 +80,24 @@ public final class AvroMapping {
 
   static Object payload(Operation op) {
     if (op instanceof Operation.Define define) {
+      DefineSpec spec = define.spec();
       List<Disk> disks = new ArrayList<>();
-      for (DiskSpec disk : define.spec().disks()) {
+      for (DiskSpec disk : spec.disks()) {
         disks.add(Disk.newBuilder().setTarget(disk.target()).setSizeGiB(Math.toIntExact(disk.sizeGiB()))
-            .setFormat(DEFAULT_DISK_FORMAT).setPath(null).build());
+            .setFormat(DEFAULT_DISK_FORMAT).setPath(null).setImage(disk.image()).build());
       }
-      return Define.newBuilder().setName(define.spec().name()).setVcpus(Math.toIntExact(define.spec().vcpus()))
-          .setMemoryMiB(define.spec().memoryMiB()).setDisks(disks).build();
+      List<NetInterface> interfaces = new ArrayList<>();
+      for (InterfaceSpec nic : spec.interfaces()) {
+        interfaces.add(NetInterface.newBuilder().setNetwork(nic.network()).setMac(nic.mac()).build());
+      }
+      return Define.newBuilder().setName(spec.name()).setVcpus(Math.toIntExact(spec.vcpus()))
+          .setMemoryMiB(spec.memoryMiB()).setDisks(disks).setGuestAgent(spec.guestAgent())
+          .setBoot(spec.boot() == null ? null : Boot.newBuilder().setKernel(spec.boot().kernel())
+              .setInitrd(spec.boot().initrd()).setCmdline(spec.boot().cmdline()).build())
+          .setInterfaces(interfaces).build();
+    }
+    if (op instanceof Operation.ReadConsole read) {
+      return ReadConsole.newBuilder().setTailLines(read.tailLines()).build();
     }
     if (op instanceof Operation.Undefine u) {
       return Undefine.newBuilder().setForce(u.force()).setSnapshotsMetadata(u.snapshotsMetadata())
@@ -136,8 +152,9 @@ public final class AvroMapping {
 
   /**
    * A request from {@code virtflow.commands} as a {@link Submission}, or the {@link Refusal} of what the
-   * HTTP door could not express either (a disk path, a host on anything but a define, ...). The rules of
-   * the command path itself (names, ranges, {@code timeoutMs}) are left to {@code CommandService}.
+   * HTTP door could not express either (a disk path or format, a host on anything but a define, ...). The
+   * rules of the command path itself (names, ranges, image names, {@code timeoutMs}) are left to
+   * {@code CommandService}.
    */
   public static Submission toSubmission(CommandRequest r, Principal principal) {
     Object payload = r.getPayload();
@@ -172,10 +189,6 @@ public final class AvroMapping {
   }
 
   private static DefineSpec defineSpec(Define d, String host) {
-    if (!d.getGuestAgent()) {
-      throw Refusal.invalid("guestAgent", "false is not supported: the gateway defines every domain with a guest "
-          + "agent channel, as over HTTP");
-    }
     List<DiskSpec> disks = new ArrayList<>();
     for (int i = 0; i < d.getDisks().size(); i++) {
       Disk disk = d.getDisks().get(i);
@@ -186,9 +199,15 @@ public final class AvroMapping {
         throw Refusal.invalid("disks[" + i + "].format", "must be " + DEFAULT_DISK_FORMAT + ", got '"
             + disk.getFormat() + "'");
       }
-      disks.add(new DiskSpec(disk.getTarget(), disk.getSizeGiB()));
+      disks.add(new DiskSpec(disk.getTarget(), disk.getSizeGiB(), disk.getImage()));
     }
-    return new DefineSpec(d.getName(), host, d.getVcpus(), d.getMemoryMiB(), disks);
+    Boot b = d.getBoot();
+    List<InterfaceSpec> interfaces = new ArrayList<>();
+    for (NetInterface nic : d.getInterfaces()) {
+      interfaces.add(new InterfaceSpec(nic.getNetwork(), nic.getMac()));
+    }
+    return new DefineSpec(d.getName(), host, d.getVcpus(), d.getMemoryMiB(), disks,
+        b == null ? null : new BootSpec(b.getKernel(), b.getInitrd(), b.getCmdline()), interfaces, d.getGuestAgent());
   }
 
   private static Operation operation(Object payload) {
@@ -278,16 +297,23 @@ public final class AvroMapping {
   public static DomainView fromState(DomainState s) {
     List<DomainView.Disk> disks = new ArrayList<>();
     for (Disk d : s.getDisks()) {
-      disks.add(new DomainView.Disk(d.getTarget(), d.getSizeGiB(), d.getFormat(), d.getPath()));
+      disks.add(new DomainView.Disk(d.getTarget(), d.getSizeGiB(), d.getFormat(), d.getPath(), d.getImage()));
     }
+    List<InterfaceSpec> interfaces = new ArrayList<>();
+    for (NetInterface nic : s.getInterfaces()) {
+      interfaces.add(new InterfaceSpec(nic.getNetwork(), nic.getMac()));
+    }
+    Boot b = s.getBoot();
     return new DomainView(s.getDomainId(), s.getName(), s.getHostId(), s.getState().name(), s.getReason().name(),
         s.getVcpus(), s.getMemoryMiB(), disks, s.getSnapshotCount(), s.getVersion(), s.getPrincipal(),
-        s.getUpdatedAt(), s.getProject());
+        s.getUpdatedAt(), s.getProject(), b == null ? null : new BootSpec(b.getKernel(), b.getInitrd(), b.getCmdline()),
+        interfaces, s.getGuestAgent(), s.getGuestAgentConnected());
   }
 
   public static HostView fromHost(HostStatus h, Instant receivedAt) {
     return new HostView(h.getHostId(), h.getState() == HostState.UP, h.getAgentEpoch(), h.getDriver(),
         h.getHeartbeatAt(), h.getStartedAt(), receivedAt, h.getVcpus(), h.getMemoryMiB(), h.getMemoryMiBUsed(),
-        h.getDomainCount(), h.getQueuedCommands(), h.getDriverBreaker(), h.getLoopLagMs());
+        h.getDomainCount(), h.getQueuedCommands(), h.getDriverBreaker(), h.getLoopLagMs(), h.getDriverConnected(),
+        h.getDriverMessage(), h.getDriverFacts(), h.getImages());
   }
 }

@@ -378,4 +378,44 @@ class CommandServiceTest {
       return now;
     }
   }
+
+  @Test
+  void aViewerMayReadAConsoleButSendNothingElse() {
+    Principal viewer = new Principal("vic", Role.VIEWER, java.util.Set.of("default"));
+    String id = UUID.randomUUID().toString();
+    state.domainChanged(new DomainView(id, "con", "h1", "RUNNING", "BOOTED", 1, 512, List.of(), 0, 1, "admin", NOW,
+        "default"));
+    Future<Accepted> read = service.submit(new Submission(viewer, new Operation.ReadConsole(10), "con", null, null,
+        Duration.ofSeconds(3)));
+    assertThat(sink.published).singleElement().satisfies(d -> {
+      assertThat(d.operation()).isEqualTo(new Operation.ReadConsole(10));
+      assertThat(d.hostId()).isEqualTo("h1");
+      assertThat(d.deadline()).isEqualTo(NOW.plusSeconds(3));
+    });
+    sink.acks.get(0).complete();
+    assertThat(read.succeeded()).isTrue();
+    Future<Accepted> start = service.submit(new Submission(viewer, new Operation.Start(false), "con", null, null,
+        null));
+    assertThat(start.cause()).isInstanceOfSatisfying(Refusal.class,
+        r -> assertThat(r.code()).isEqualTo(FailureCode.ACCESS_DENIED));
+  }
+
+  @Test
+  void onlyTheLatestConsoleLogsAreKeptInMemory() {
+    List<CommandTrack> tracks = new ArrayList<>();
+    for (int i = 0; i <= GatewayState.CONSOLE_RESULTS_KEPT; i++) {
+      String id = new UUID(7, i).toString();
+      state.statusReported(new StatusUpdate(id, "d", "h1", "ReadConsole", Phase.SUCCEEDED, null, null, null, NOW,
+          "admin", null, null, "log " + i, null));
+      tracks.add(state.commands().find(id).orElseThrow());
+    }
+    assertThat(tracks.get(0).result()).isNull();
+    assertThat(tracks.get(1).result()).isEqualTo("log 1");
+    int last = GatewayState.CONSOLE_RESULTS_KEPT;
+    assertThat(tracks.get(last).result()).isEqualTo("log " + last);
+    // Other commands keep their result (a reconcile's report).
+    state.statusReported(new StatusUpdate("r", "d", "h1", "ReconcileSnapshots", Phase.SUCCEEDED, null, null, null, NOW,
+        "admin", null, null, "{}", null));
+    assertThat(state.commands().find("r").orElseThrow().result()).isEqualTo("{}");
+  }
 }

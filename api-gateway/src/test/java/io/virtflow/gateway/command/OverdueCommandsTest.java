@@ -67,7 +67,7 @@ class OverdueCommandsTest {
   }
 
   private void heartbeat(Instant at) {
-    state.hostReported(new HostView("h1", true, 1, "sim", at, NOW, at, 8, 65536, 0, 0, 0, null, 0));
+    state.hostReported(new HostView("h1", true, 1, "sim", at, NOW, at, 8, 65536, 0, 0, 0));
   }
 
   /** A define placed on h1 and acknowledged by Kafka: ACCEPTED, with its deadline. */

@@ -155,6 +155,94 @@ class DomainRulesTest {
     assertThatCode(() -> DomainRules.checkDefine(valid())).doesNotThrowAnyException();
   }
 
+  // ---- real guests: boot, base images, interfaces ----
+
+  private static DefineSpec guest(BootSpec boot, List<DiskSpec> disks, List<InterfaceSpec> nics) {
+    return new DefineSpec("g", null, 1, 64, disks, boot, nics, false);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"vmlinuz", "initrd.img", "base.qcow2", "alpine/3.20/vmlinuz-lts", "_x", "+x", "a..b",
+      "x-", "A_Z+0.9"})
+  void plainRelativeImageNamesAreAccepted(String name) {
+    assertThat(DomainRules.imageNameProblem(name)).isEmpty();
+    assertThatCode(() -> DomainRules.checkDefine(guest(new BootSpec(name, name, null),
+        List.of(new DiskSpec("vda", 1, name)), List.of()))).doesNotThrowAnyException();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "/vmlinuz", "/", "..", ".", "../x", "a/../b", "a/./b", "a//b", "a/", ".hidden",
+      "-rf", "a b", "a\\b", "caf\u00e9", "a\u0000b", "a\nb", "~root", "$HOME", "a:b"})
+  void imageNamesThatCouldLeaveTheDirectoryOrAreNotPlainAreRefused(String name) {
+    assertThat(DomainRules.imageNameProblem(name)).isPresent();
+    assertRefused(guest(new BootSpec(name, null, null), List.of(), List.of()), "boot.kernel");
+    assertRefused(guest(new BootSpec("k", name, null), List.of(), List.of()), "boot.initrd");
+    assertRefused(guest(null, List.of(new DiskSpec("vda", 1), new DiskSpec("vdb", 1, name)), List.of()),
+        "disks[1].image");
+  }
+
+  @org.junit.jupiter.api.Test
+  void imageNamesAreBoundedPerSegmentAndInAll() {
+    assertThat(DomainRules.imageNameProblem("k".repeat(128))).isEmpty();
+    assertThat(DomainRules.imageNameProblem("k".repeat(129))).isPresent();
+    String deep = String.join("/", java.util.Collections.nCopies(110, "dddd"));
+    assertThat(deep.length()).isGreaterThan(DomainRules.IMAGE_NAME_MAX);
+    assertThat(DomainRules.imageNameProblem(deep)).hasValueSatisfying(p -> assertThat(p).contains("at most 512"));
+  }
+
+  @org.junit.jupiter.api.Test
+  void theCmdlineIsPrintableAndAtMost2048Characters() {
+    assertThatCode(() -> DomainRules.checkDefine(guest(new BootSpec("k", null, "x".repeat(2048)), List.of(),
+        List.of()))).doesNotThrowAnyException();
+    assertThatCode(() -> DomainRules.checkDefine(guest(new BootSpec("k", null, ""), List.of(), List.of())))
+        .doesNotThrowAnyException();
+    assertRefused(guest(new BootSpec("k", null, "x".repeat(2049)), List.of(), List.of()), "boot.cmdline");
+    for (String bad : List.of("a\nb", "a\rb", "a\tb", "a\u0000b", "a\u007fb", "a\u0085b")) {
+      assertRefused(guest(new BootSpec("k", null, bad), List.of(), List.of()), "boot.cmdline");
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"52:54:00:12:34:56", "00:00:00:00:00:00", "fe:ff:ff:ff:ff:ff", "02:00:00:00:00:01"})
+  void unicastLowerCaseMacsAreAccepted(String mac) {
+    assertThat(DomainRules.macProblem(mac)).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"52:54:00:AB:CD:EF", "52-54-00-12-34-56", "52:54:00:12:34", "52:54:00:12:34:56:78",
+      "525400123456", "52:54:00:12:34:5g", "01:00:5e:00:00:01", "ff:ff:ff:ff:ff:ff", "33:33:00:00:00:01", ""})
+  void otherMacsAreRefused(String mac) {
+    assertThat(DomainRules.macProblem(mac)).isPresent();
+    assertRefused(guest(null, List.of(), List.of(new InterfaceSpec(null, null), new InterfaceSpec("default", mac))),
+        "interfaces[1].mac");
+  }
+
+  @org.junit.jupiter.api.Test
+  void interfacesNameAPlainNetworkHaveDistinctMacsAndAreAtMostSixteen() {
+    assertThatCode(() -> DomainRules.checkDefine(guest(null, List.of(), List.of(new InterfaceSpec(null, null),
+        new InterfaceSpec("default", "52:54:00:00:00:01"), new InterfaceSpec("br-lan.2", null)))))
+        .doesNotThrowAnyException();
+    for (String bad : List.of("", "a/b", "-net", "a b", "n".repeat(65))) {
+      assertRefused(guest(null, List.of(), List.of(new InterfaceSpec(bad, null))), "interfaces[0].network");
+    }
+    assertRefused(guest(null, List.of(), List.of(new InterfaceSpec(null, "52:54:00:00:00:01"),
+        new InterfaceSpec(null, null), new InterfaceSpec("default", "52:54:00:00:00:01"))), "interfaces[2].mac");
+    List<InterfaceSpec> sixteen = java.util.Collections.nCopies(16, new InterfaceSpec(null, null));
+    assertThatCode(() -> DomainRules.checkDefine(guest(null, List.of(), sixteen))).doesNotThrowAnyException();
+    List<InterfaceSpec> seventeen = java.util.Collections.nCopies(17, new InterfaceSpec(null, null));
+    assertRefused(guest(null, List.of(), seventeen), "interfaces");
+  }
+
+  @org.junit.jupiter.api.Test
+  void aDefinitionNamesItsImagesByField() {
+    DefineSpec s = guest(new BootSpec("vmlinuz", "initrd.img", null), List.of(new DiskSpec("vda", 1, "base.qcow2"),
+        new DiskSpec("vdb", 4), new DiskSpec("vdc", 1, "base.qcow2")), List.of());
+    assertThat(s.imagesByField()).containsExactly(java.util.Map.entry("boot.kernel", "vmlinuz"),
+        java.util.Map.entry("boot.initrd", "initrd.img"), java.util.Map.entry("disks[0].image", "base.qcow2"),
+        java.util.Map.entry("disks[2].image", "base.qcow2"));
+    assertThat(valid().imagesByField()).isEmpty();
+  }
+
   private static void assertRefused(DefineSpec s, String field) {
     assertThatThrownBy(() -> DomainRules.checkDefine(s)).isInstanceOfSatisfying(Refusal.class, r -> {
       assertThat(r.field()).isEqualTo(field);

@@ -3,6 +3,7 @@ package io.virtflow.gateway.domain;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
@@ -44,6 +45,19 @@ class PlacementTest {
   void noUpHostNoPlacement() {
     assertThat(Placement.choose(List.of(new Placement.Candidate("a", false, 100, 0, 0)))).isEmpty();
     assertThat(Placement.choose(List.of())).isEmpty();
+  }
+
+  @Test
+  void aDefinitionThatNamesImagesGoesOnlyToAnUpHostThatHasThemAll() {
+    var rich = new Placement.Candidate("rich", true, 1_000_000, 0, 0, Set.of("base.qcow2"));
+    var full = new Placement.Candidate("full", true, 16_384, 0, 0, Set.of("base.qcow2", "vmlinuz", "x"));
+    var down = new Placement.Candidate("down", false, 1_000_000, 0, 0, Set.of("base.qcow2", "vmlinuz"));
+    assertThat(Placement.choose(List.of(rich, full, down), List.of("base.qcow2", "vmlinuz"))).contains("full");
+    assertThat(Placement.choose(List.of(rich, full, down), List.of("base.qcow2"))).contains("rich");
+    assertThat(Placement.choose(List.of(rich, full, down), List.of())).contains("rich");
+    assertThat(Placement.choose(List.of(rich, full, down), List.of("windows.qcow2"))).isEmpty();
+    assertThat(rich.lacking(List.of("vmlinuz", "base.qcow2", "initrd", "vmlinuz")))
+        .containsExactly("vmlinuz", "initrd");
   }
 
   @Provide

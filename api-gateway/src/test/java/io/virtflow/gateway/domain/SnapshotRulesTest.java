@@ -118,4 +118,29 @@ class SnapshotRulesTest {
     assertThatCode(() -> SnapshotRules.checkUndefine("web", new Operation.Undefine(false, false, false), 0))
         .doesNotThrowAnyException();
   }
+
+  private static DomainView domain(String state, boolean guestAgent) {
+    return new DomainView("d", "web", "h1", state, "UNKNOWN", 1, 64, List.of(), 0, 1, "admin", T0, null, null,
+        List.of(), guestAgent, null);
+  }
+
+  @Test
+  void quiesceOfARunningDomainNeedsTheGuestAgentItWasDefinedWith() {
+    Operation.CreateSnapshot quiesced = new Operation.CreateSnapshot(new SnapshotSpec("q", SnapshotKind.EXTERNAL,
+        null, true, false));
+    assertThatThrownBy(() -> SnapshotRules.checkAgainst(quiesced, "web", ONE, domain("RUNNING", false)))
+        .isInstanceOfSatisfying(Refusal.class, r -> {
+          assertThat(r.code()).isEqualTo(FailureCode.OPERATION_UNSUPPORTED);
+          assertThat(r.kind()).isEqualTo(Refusal.Kind.CONFLICT);
+          assertThat(r.getMessage()).contains("quiesce needs a guest agent", "'web'");
+        });
+    assertThatCode(() -> SnapshotRules.checkAgainst(quiesced, "web", ONE, domain("RUNNING", true)))
+        .doesNotThrowAnyException();
+    // Not running: the service refuses that first (OPERATION_INVALID); not known yet (pending): it decides.
+    assertThatCode(() -> SnapshotRules.checkAgainst(quiesced, "web", ONE, domain("SHUTOFF", false)))
+        .doesNotThrowAnyException();
+    assertThatCode(() -> SnapshotRules.checkAgainst(quiesced, "web", ONE, null)).doesNotThrowAnyException();
+    assertThatCode(() -> SnapshotRules.checkAgainst(create("plain"), "web", ONE, domain("RUNNING", false)))
+        .doesNotThrowAnyException();
+  }
 }

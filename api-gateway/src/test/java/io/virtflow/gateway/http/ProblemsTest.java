@@ -83,4 +83,18 @@ class ProblemsTest {
     assertThat(r.statusCode()).isEqualTo(413);
     assertThat(new JsonObject(r.body()).getString("code")).isEqualTo("INVALID_ARG");
   }
+
+  @Test
+  void aCodeAnAgentAnsweredWithMapsToTheStatusTheGatewaysOwnRefusalsOfThatCodeHave() {
+    for (Refusal r : java.util.List.of(Refusal.invalid("f", "bad"), Refusal.noDomain("x"), Refusal.noSnapshot("x", "s"),
+        Refusal.noHost("h"), Refusal.unsupported("no"), Refusal.conflict("no"), Refusal.noHostUp(),
+        Refusal.hostNotUp("h", "no"), Refusal.forbidden("no"), Refusal.unauthenticated("no"))) {
+      assertThat(Problems.statusOf(r.code())).as(r.code().name()).isEqualTo(Problems.statusOf(r.kind()));
+    }
+    assertThat(Problems.statusOf(io.virtflow.gateway.domain.FailureCode.OPERATION_UNSUPPORTED)).isEqualTo(409);
+    assertThat(Problems.statusOf(io.virtflow.gateway.domain.FailureCode.BUSY)).isEqualTo(409);
+    assertThat(Problems.statusOf(io.virtflow.gateway.domain.FailureCode.TIMEOUT)).isEqualTo(503);
+    assertThat(Problems.statusOf(io.virtflow.gateway.domain.FailureCode.DRIVER_ERROR)).isEqualTo(502);
+    assertThat(Problems.statusOf(io.virtflow.gateway.domain.FailureCode.INTERNAL)).isEqualTo(500);
+  }
 }
