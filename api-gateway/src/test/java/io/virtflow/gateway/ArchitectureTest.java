@@ -7,7 +7,7 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
-/** The domain package is plain Java: no Vert.x, no Kafka, no Avro, no adapters (STYLE.md). */
+/** The domain package is plain Java: no Vert.x, no Kafka, no Avro, no adapters (docs/STYLE.md). */
 class ArchitectureTest {
   private static final JavaClasses CLASSES = new ClassFileImporter()
       .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
