@@ -173,9 +173,6 @@ final class HttpDoor {
   }
 
   private static String defineBody(CommandRequest r, Define d) {
-    if (!d.getGuestAgent()) {
-      throw new IllegalArgumentException("the HTTP API cannot carry Define.guestAgent=false: submit over Kafka");
-    }
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("name", d.getName());
     if (r.getHost() != null) {
@@ -189,9 +186,41 @@ final class HttpDoor {
         throw new IllegalArgumentException("the HTTP API defines qcow2 disks in the host's pool only: disk "
             + disk.getTarget() + " names a path or format; submit over Kafka");
       }
-      disks.add(Map.of("target", disk.getTarget(), "sizeGiB", disk.getSizeGiB()));
+      Map<String, Object> one = new LinkedHashMap<>();
+      one.put("target", disk.getTarget());
+      one.put("sizeGiB", disk.getSizeGiB());
+      if (disk.getImage() != null) {
+        one.put("image", disk.getImage());
+      }
+      disks.add(one);
     }
     body.put("disks", disks);
+    body.put("guestAgent", d.getGuestAgent());
+    if (d.getBoot() != null) {
+      Map<String, Object> boot = new LinkedHashMap<>();
+      boot.put("kernel", d.getBoot().getKernel());
+      if (d.getBoot().getInitrd() != null) {
+        boot.put("initrd", d.getBoot().getInitrd());
+      }
+      if (d.getBoot().getCmdline() != null) {
+        boot.put("cmdline", d.getBoot().getCmdline());
+      }
+      body.put("boot", boot);
+    }
+    if (!d.getInterfaces().isEmpty()) {
+      List<Object> nics = new ArrayList<>();
+      for (var n : d.getInterfaces()) {
+        Map<String, Object> nic = new LinkedHashMap<>();
+        if (n.getNetwork() != null) {
+          nic.put("network", n.getNetwork());
+        }
+        if (n.getMac() != null) {
+          nic.put("mac", n.getMac());
+        }
+        nics.add(nic);
+      }
+      body.put("interfaces", nics);
+    }
     return Json.write(body);
   }
 

@@ -130,8 +130,7 @@ public final class VirtflowClient implements AutoCloseable {
    * problem+json answer: 400, 404, 409, 413, 422, 503) completes as a {@code REJECTED} outcome with the
    * problem's {@code code} and {@code detail}; any other answer completes exceptionally with
    * {@link VirtflowClientException}. The HTTP API takes the principal from the token, and cannot carry
-   * {@code Define.guestAgent=false} or disk paths: such a request completes with
-   * {@link IllegalArgumentException}.
+   * disk paths: such a request completes with {@link IllegalArgumentException}.
    */
   public CompletionStage<CommandOutcome> submitOverHttp(CommandRequest request, Duration wait) {
     Objects.requireNonNull(request, "request");

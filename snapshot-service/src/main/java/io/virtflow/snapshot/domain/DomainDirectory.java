@@ -12,9 +12,15 @@ public final class DomainDirectory {
 
   /** One domain as the snapshot service needs to see it. */
   public record Entry(String domainId, String name, String hostId, String state, long version,
-      java.util.Map<String, String> disks) {
+      java.util.Map<String, String> disks, boolean guestAgent) {
     public Entry {
       disks = disks == null ? java.util.Map.of() : java.util.Map.copyOf(disks);
+    }
+
+    /** A domain whose guest has an agent (as every domain had before the agent became opt-in). */
+    public Entry(String domainId, String name, String hostId, String state, long version,
+        java.util.Map<String, String> disks) {
+      this(domainId, name, hostId, state, version, disks, true);
     }
 
     public Entry(String domainId, String name, String hostId, String state, long version) {

@@ -161,7 +161,7 @@ public final class Workflows {
           "no domain with id " + r.getDomainId(), null);
     }
     DomainCatalog catalog = book.get(r.getDomainId()).orElse(null);
-    Planner.Domain d = new Planner.Domain(domain.name(), Power.of(domain.state()), true,
+    Planner.Domain d = new Planner.Domain(domain.name(), Power.of(domain.state()), domain.guestAgent(),
         catalog == null ? SnapshotTree.empty() : catalog.tree(), layoutOf(domain, catalog));
     Object p = r.getPayload();
     if (p instanceof ReconcileSnapshots) {
