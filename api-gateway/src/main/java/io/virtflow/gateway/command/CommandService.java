@@ -260,6 +260,8 @@ public final class CommandService {
       // The guest agent is opt-in: quiesce is checked against the domain's own flag (unknown while pending).
       SnapshotRules.checkAgainst(snapshot, target.name(), state.snapshots().entry(target.domainId()),
           state.domains().byId(target.domainId()).orElse(null));
+      SnapshotRules.checkLive(snapshot, target.name(), state.domains().byId(target.domainId()).orElse(null),
+          state.hosts().find(target.hostId()).map(HostView::driver).orElse(null));
     } else if (op instanceof Operation.Undefine undefine) {
       SnapshotRules.checkUndefine(target.name(), undefine, state.snapshots().count(target.domainId()));
     } else if (op instanceof Operation.ReadConsole) {

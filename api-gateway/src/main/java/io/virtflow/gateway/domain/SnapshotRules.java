@@ -85,6 +85,37 @@ public final class SnapshotRules {
     }
   }
 
+  /**
+   * What the libvirt driver cannot do yet on a running (or paused) guest, refused before anything is
+   * touched: an internal snapshot (QEMU 7.2 takes no disk-only internal snapshot of a running guest, and
+   * snapshots with memory are not built), quiesce, and a delete that merges files the guest holds. An
+   * external snapshot of a running guest is taken live; a forced revert stops the guest, works offline and
+   * starts it again (docs/SNAPSHOT-RULES.md).
+   *
+   * @param hostDriver the driver of the domain's host (null when not known)
+   */
+  public static void checkLive(Operation.SnapshotOperation op, String domainName, DomainView domain, String hostDriver) {
+    if (!"libvirt".equals(hostDriver) || domain == null || "SHUTOFF".equals(domain.state())) {
+      return;
+    }
+    String state = domain.state().toLowerCase(java.util.Locale.ROOT);
+    if (op instanceof Operation.CreateSnapshot create) {
+      if (create.spec().kind() == SnapshotKind.INTERNAL) {
+        throw Refusal.unsupported("cannot take an internal snapshot of domain '" + domainName + "' while it is "
+            + state + ": QEMU 7.2 takes no disk-only internal snapshot of a running guest, and snapshots with "
+            + "memory are not supported yet; take an EXTERNAL one, or shut the domain down first");
+      }
+      if (create.spec().quiesce()) {
+        throw Refusal.unsupported("quiesce is not supported by the libvirt driver yet: take the snapshot of '"
+            + domainName + "' without quiesce");
+      }
+    } else if (op instanceof Operation.DeleteSnapshot delete && !delete.metadataOnly()) {
+      throw Refusal.unsupported("cannot delete snapshot '" + delete.snapshot() + "' of domain '" + domainName
+          + "' while it is " + state + ": merging the files of a running libvirt domain (live block commit or "
+          + "pull) is not supported yet; shut it down first, or delete with metadataOnly=true");
+    }
+  }
+
   /** Throws NO_SNAPSHOT unless the catalog has the snapshot. */
   public static SnapshotCatalogView.SnapshotView requireSnapshot(String domainName, SnapshotCatalogView catalog,
       String snapshot) {

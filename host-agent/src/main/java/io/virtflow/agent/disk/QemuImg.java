@@ -98,6 +98,16 @@ public final class QemuImg implements AutoCloseable {
     run(List.of("create", "-q", "-f", QCOW2, "-b", backing.toString(), "-F", QCOW2, file.toString()));
   }
 
+  /**
+   * {@code qemu-img create -f qcow2 -u -b backing -F qcow2 file SIZE}: an overlay on a backing file a running
+   * guest holds (which qemu-img may not open): the size comes from {@code info -U}, the backing is not opened.
+   */
+  public void createOverlayOnHeld(Path file, Path backing) {
+    long size = info(backing).virtualSize();
+    run(List.of("create", "-q", "-f", QCOW2, "-u", "-b", backing.toString(), "-F", QCOW2, file.toString(),
+        Long.toString(size)));
+  }
+
   /** {@code qemu-img info -U --output=json}: the image alone. */
   public ImageInfo info(Path file) {
     return ImageInfo.of(parse(run(List.of("info", "-U", "-f", QCOW2, "--output=json", file.toString()))));

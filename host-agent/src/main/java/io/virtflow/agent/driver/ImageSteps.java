@@ -215,7 +215,12 @@ public final class ImageSteps {
     requireExists(backing, "backing file");
     // Made under a temporary name and renamed: a file with the final name is always a whole image.
     Path part = partOf(file);
-    qemu.createOverlay(part, backing);
+    if (d.state().isActive() && openByGuest(d).contains(backing)) {
+      // A running guest holds its chain: qemu-img may read the header (-U), not open the file.
+      qemu.createOverlayOnHeld(part, backing);
+    } else {
+      qemu.createOverlay(part, backing);
+    }
     moveIntoPlace(part, file);
     return "created overlay " + file + " on " + backing;
   }
@@ -343,7 +348,7 @@ public final class ImageSteps {
   // ---- helpers -----------------------------------------------------------------------------------
 
   /** The images a running guest has open: each disk's active image and everything it reads through. */
-  private Set<Path> openByGuest(Domain d) {
+  public Set<Path> openByGuest(Domain d) {
     Set<Path> open = new LinkedHashSet<>();
     for (Path top : activeTops(d)) {
       if (exists(top)) {

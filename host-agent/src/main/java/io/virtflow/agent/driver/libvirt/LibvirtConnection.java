@@ -39,6 +39,9 @@ final class LibvirtConnection implements AutoCloseable {
   interface Listener {
     void connected(Connect connect) throws LibvirtException;
 
+    /** {@code connect} is the connection now: calls go through it. */
+    void ready(Connect connect);
+
     /** Before {@code connect} is closed: take the event listeners off it. */
     void closing(Connect connect);
 
@@ -122,6 +125,8 @@ final class LibvirtConnection implements AutoCloseable {
       connect = c;
       attempt = 0;
       LOG.info("{}: connected to libvirt at {}", hostId, uri);
+      // Only now: whoever hears of the connection can use it at once.
+      listener.ready(c);
     } catch (LibvirtException | RuntimeException e) {
       downBecause = "cannot connect: " + message(e);
       long delay = Math.min(MAX_BACKOFF.toMillis(), MIN_BACKOFF.toMillis() << Math.min(attempt++, 6));

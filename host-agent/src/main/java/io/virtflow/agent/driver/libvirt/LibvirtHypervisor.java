@@ -84,6 +84,8 @@ public final class LibvirtHypervisor implements Hypervisor {
   private static final int AFFECT_CONFIG = 2;
   private static final int XML_INACTIVE = 2;
   private static final long POLL_MS = 100;
+  /** VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA | DISK_ONLY | REUSE_EXT | ATOMIC: the catalog stays virtflow's. */
+  private static final int LIVE_DISK_ONLY = 4 | 16 | 32 | 128;
 
   private final String hostId;
   private final String namespace;
@@ -127,6 +129,18 @@ public final class LibvirtHypervisor implements Hypervisor {
       @Override
       public void connected(Connect c) throws LibvirtException {
         listen(c);
+      }
+
+      @Override
+      public void ready(Connect c) {
+        feed.execute(() -> {
+          Observer o = observer;
+          if (o != null) {
+            o.connection(status());
+            // Whatever happened while there was no connection: read everything again.
+            o.resync();
+          }
+        });
       }
 
       @Override
@@ -201,14 +215,6 @@ public final class LibvirtHypervisor implements Hypervisor {
     c.addRebootListener(l.reboot());
     c.addAgentLifecycleListener(l.agent());
     node = c.nodeInfo();
-    feed.execute(() -> {
-      Observer o = observer;
-      if (o != null) {
-        o.connection(status());
-        // Whatever happened while there was no connection: read everything again.
-        o.resync();
-      }
-    });
   }
 
   private void unlisten(Connect c) {
@@ -710,16 +716,86 @@ public final class LibvirtHypervisor implements Hypervisor {
           + String.join("; ", problems));
     }
     if (d.state().isActive()) {
-      // QEMU holds every file of a running chain; live snapshots are a separate piece of work.
-      throw HypervisorException.failed(Fault.OPERATION_UNSUPPORTED, "cannot run " + step.kind() + " on domain '"
-          + d.name() + "': it is " + d.state().description() + ", and snapshots of a running libvirt domain are not "
-          + "supported yet; shut it down first");
+      return liveStep(d, step);
     }
     return switch (step.kind()) {
       case SET_ACTIVE -> setActive(d, step);
       case STOP_DOMAIN, START_DOMAIN, FREEZE, THAW -> domainStep(d, step);
       default -> new StepResult(d, false, List.of(), images.run(d, step));
     };
+  }
+
+  /**
+   * A step on a running (or paused) domain. QEMU holds every file of the running chain: a step may read
+   * them (an overlay on the active file, a copy of a frozen one) but not write them. A new overlay becomes
+   * active through libvirt's disk-only external snapshot onto it (the guest runs on, its writes go there from
+   * that instant); the domain is stopped (destroyed: a forced revert discards the running state) and started
+   * as the plan says. Everything else that would write a held file is refused before it is touched: live
+   * merges (block commit and pull) are not built yet.
+   */
+  private StepResult liveStep(Domain d, DiskStep step) {
+    return switch (step.kind()) {
+      case SET_ACTIVE -> liveSetActive(d, step);
+      case STOP_DOMAIN, START_DOMAIN -> domainStep(d, step);
+      case FREEZE, THAW -> throw HypervisorException.failed(Fault.OPERATION_UNSUPPORTED, "quiesce (" + step.kind()
+          + ") of domain '" + d.name() + "' is not supported by the libvirt driver yet; take the snapshot without "
+          + "quiesce");
+      case CREATE_INTERNAL -> throw HypervisorException.failed(Fault.OPERATION_UNSUPPORTED, "cannot take an internal "
+          + "snapshot of domain '" + d.name() + "' while it is " + d.state().description() + ": QEMU 7.2 takes no "
+          + "disk-only internal snapshot of a running guest, and snapshots with memory are not supported yet");
+      case CREATE_OVERLAY, COPY_FILE -> new StepResult(d, false, List.of(), images.run(d, step));
+      default -> {
+        Path file = images.confine(d.id(), step.file());
+        if (images.openByGuest(d).contains(file)) {
+          throw HypervisorException.failed(Fault.OPERATION_UNSUPPORTED, "cannot run " + step.kind() + " on " + file
+              + ": domain '" + d.name() + "' is " + d.state().description() + " and holds it; merging the files of "
+              + "a running libvirt domain is not supported yet, shut it down first");
+        }
+        yield new StepResult(d, false, List.of(), images.run(d, step));
+      }
+    };
+  }
+
+  /** The disk moves to a new overlay of its active file while the guest runs: libvirt's external disk-only snapshot. */
+  private StepResult liveSetActive(Domain d, DiskStep step) {
+    Path file = images.confine(d.id(), step.file());
+    Disk disk = d.disk(step.target()).orElseThrow(() -> HypervisorException.failed(Fault.INVALID_ARG,
+        "domain '" + d.name() + "' has no disk " + step.target()));
+    if (file.toString().equals(disk.path())) {
+      return new StepResult(d, false, List.of(), "already done: disk " + disk.target() + " of domain '" + d.name()
+          + "' is on " + file);
+    }
+    images.checkCanBeActive(file);
+    Path backing = images.qemu().info(file).backing();
+    if (backing == null || !backing.toAbsolutePath().normalize().equals(Path.of(disk.path()))) {
+      throw HypervisorException.failed(Fault.OPERATION_UNSUPPORTED, "cannot move disk " + disk.target() + " of domain '"
+          + d.name() + "' to " + file + " while it is " + d.state().description() + ": only a new overlay of its "
+          + "active file " + disk.path() + " can become active on a running guest; shut it down first");
+    }
+    StringBuilder x = new StringBuilder("<domainsnapshot><disks>");
+    for (Disk other : d.disks()) {
+      x.append("<disk name='").append(other.target()).append("'");
+      if (other.target().equals(disk.target())) {
+        x.append(" snapshot='external' type='file'><driver type='qcow2'/><source file='")
+            .append(DomainXml.esc(file.toString())).append("'/></disk>");
+      } else {
+        x.append(" snapshot='no'/>");
+      }
+    }
+    x.append("</disks></domainsnapshot>");
+    Connect c = connection.get();
+    org.libvirt.Domain dom = find(c, d.id(), d.name(), Operation.DEFINE);
+    try {
+      dom.snapshotCreateXML(x.toString(), LIVE_DISK_ONLY).free();
+      Domain after = writeMeta(c, dom, lookup(d.id()).orElseThrow(), d.version() + 1, d.state(), d.reason());
+      return new StepResult(after, true, List.of(), "disk " + disk.target() + " of running domain '" + d.name()
+          + "' is now on " + file + " (libvirt's disk-only external snapshot)");
+    } catch (LibvirtException e) {
+      throw connection.failure("cannot move disk " + disk.target() + " of running domain '" + d.name() + "' to " + file,
+          e, c);
+    } finally {
+      free(dom);
+    }
   }
 
   private StepResult setActive(Domain d, DiskStep step) {
@@ -758,6 +834,20 @@ public final class LibvirtHypervisor implements Hypervisor {
     }
     if (answer instanceof DomainSteps.Done done) {
       return new StepResult(d, false, List.of(), "already done: " + done.message());
+    }
+    if (answer instanceof DomainSteps.Move move && !move.transition().state().isActive()) {
+      Connect c = connection.get();
+      org.libvirt.Domain dom = find(c, d.id(), d.name(), Operation.DESTROY);
+      try {
+        dom.destroy();
+        Domain after = read(c, dom).orElseThrow();
+        after = writeMeta(c, dom, after, Math.max(d.version() + 1, after.version()), after.state(), after.reason());
+        return new StepResult(after, true, move.transition().events(), move.message());
+      } catch (LibvirtException e) {
+        throw connection.failure("cannot stop domain '" + d.name() + "'", e, c);
+      } finally {
+        free(dom);
+      }
     }
     if (answer instanceof DomainSteps.Move move && move.transition().state().isActive()) {
       Connect c = connection.get();
