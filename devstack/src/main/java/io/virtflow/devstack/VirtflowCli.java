@@ -8,6 +8,12 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
+import io.virtflow.devstack.cli.DefineVerb;
+import io.virtflow.devstack.cli.DomainVerbs;
+import io.virtflow.devstack.cli.EventVerb;
+import io.virtflow.devstack.cli.LifecycleVerbs;
+import io.virtflow.devstack.cli.OpsVerbs;
+import io.virtflow.devstack.cli.SnapshotVerbs;
 import io.virtflow.gateway.domain.Role;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -16,7 +22,14 @@ import picocli.CommandLine.Option;
 /** {@code java -jar virtflow.jar <command>}: the dev stack's command line. */
 @Command(name = "virtflow", mixinStandardHelpOptions = true, version = "virtflow 0.1.0",
     description = "libvirt's domain API as an event-driven control plane over Kafka.",
-    subcommands = {VirtflowCli.Up.class, VirtflowCli.Token.class, io.virtflow.devstack.bench.BenchCommand.class})
+    subcommands = {VirtflowCli.Up.class, VirtflowCli.Token.class, io.virtflow.devstack.bench.BenchCommand.class,
+        // The virsh-like verbs against a running gateway (README, "Command line").
+        DomainVerbs.ListDomains.class, DomainVerbs.DomInfo.class, DomainVerbs.DomState.class, DefineVerb.class,
+        LifecycleVerbs.Start.class, LifecycleVerbs.Shutdown.class, LifecycleVerbs.Reboot.class,
+        LifecycleVerbs.Destroy.class, LifecycleVerbs.Suspend.class, LifecycleVerbs.Resume.class,
+        LifecycleVerbs.Undefine.class, EventVerb.class, SnapshotVerbs.Create.class, SnapshotVerbs.ListSnapshots.class,
+        SnapshotVerbs.Info.class, SnapshotVerbs.Revert.class, SnapshotVerbs.Delete.class, OpsVerbs.Hosts.class,
+        OpsVerbs.CommandStatus.class, OpsVerbs.Cancel.class, OpsVerbs.Console.class, OpsVerbs.Completion.class})
 public final class VirtflowCli implements Callable<Integer> {
 
   public static void main(String[] args) {
