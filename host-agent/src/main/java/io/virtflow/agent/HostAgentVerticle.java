@@ -31,6 +31,7 @@ import io.virtflow.agent.kafka.PublishedStates;
 import io.virtflow.agent.kafka.BusWriter;
 import io.virtflow.agent.kafka.CommandProcessor;
 import io.virtflow.agent.kafka.EpochWatch;
+import io.virtflow.agent.kafka.Messages;
 import io.virtflow.agent.store.AgentEpoch;
 import io.virtflow.agent.store.DataDirLock;
 import io.virtflow.agent.store.OutcomeJournal;
@@ -268,7 +269,7 @@ final class HostAgentVerticle extends VerticleBase {
           DeadLetters dlq = new DeadLetters(publisher, config.bus().topics().dlq(), group);
           consumer = new OrderedCommitConsumer<>("agent-" + hostId, kafkaConsumer,
               List.of(config.bus().topics().hostCommands(hostId)), context, Codecs.COMMAND::decode,
-              (record, command) -> processor.handle(command), dlq, MAX_IN_FLIGHT)
+              (record, command) -> processor.handle(Messages.commandOf(command)), dlq, MAX_IN_FLIGHT)
               .onFailure(e -> {
                 if (e instanceof FencedInstanceIdException) {
                   fence("a newer instance of host " + hostId + " took the command partitions (group.instance.id "

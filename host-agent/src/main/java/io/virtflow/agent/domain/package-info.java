@@ -37,6 +37,14 @@
  * (snapshot 's1') until 2026-03-01T10:10:00Z"); BeginJob of the holder again and EndJob of a job that holds
  * nothing are already done; a job at or past its {@code expiresAt} holds nothing.
  *
+ * <h2>Commands and their admission ({@link io.virtflow.agent.domain.AgentCommand},
+ * {@link io.virtflow.agent.domain.Admission})</h2>
+ * A command in the agent's own terms: one record per kind (Define, Lifecycle, Step, BeginJob, EndJob,
+ * InspectDisks, ReadConsole, Cancel, Unsupported), each with its envelope (ids, deadline, job, who asked).
+ * When its turn comes, the first rule that applies decides: a recorded outcome is published again, an
+ * unfinished intent is resumed, a pending Cancel ends it CANCELLED, a passed deadline TIMED_OUT, another
+ * job's hold REJECTED BUSY (never for a command that only reads); otherwise it runs.
+ *
  * <h2>Snapshot workflow steps ({@link io.virtflow.agent.domain.DiskStep},
  * {@link io.virtflow.agent.domain.DomainSteps})</h2>
  * What a step needs ({@code DiskStep.problems()}), and the table of the steps that act on the domain itself

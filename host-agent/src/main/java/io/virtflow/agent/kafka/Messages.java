@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
+import io.virtflow.agent.domain.AgentCommand;
 import io.virtflow.agent.domain.Boot;
 import io.virtflow.agent.domain.Disk;
 import io.virtflow.agent.domain.NetInterface;
@@ -18,6 +19,7 @@ import io.virtflow.agent.domain.State;
 import io.virtflow.agent.store.CommandRef;
 import io.virtflow.agent.store.Outcome;
 import io.virtflow.agent.store.RecordedEvent;
+import io.virtflow.schema.BeginJob;
 import io.virtflow.schema.Cancel;
 import io.virtflow.schema.Command;
 import io.virtflow.schema.CommandStatus;
@@ -31,6 +33,9 @@ import io.virtflow.schema.ErrorCode;
 import io.virtflow.schema.EventDetail;
 import io.virtflow.schema.EventType;
 import io.virtflow.schema.DiskStepKind;
+import io.virtflow.schema.EndJob;
+import io.virtflow.schema.InspectDisks;
+import io.virtflow.schema.ReadConsole;
 import io.virtflow.schema.Reboot;
 import io.virtflow.schema.Resume;
 import io.virtflow.schema.RunStep;
@@ -41,11 +46,45 @@ import io.virtflow.schema.Suspend;
 import io.virtflow.schema.Undefine;
 
 /**
- * The edge between the Avro contract and the agent's own types, both ways. Enums map by name: the
- * domain's enums use the contract's symbols (a test checks that every one of them exists there).
+ * The edge between the Avro contract and the agent's own types, both ways: the only place that reads a
+ * {@link Command} ({@link #commandOf}); behind it the agent works on {@link AgentCommand}. Enums map by name:
+ * the domain's enums use the contract's symbols (a test checks that every one of them exists there).
  */
-final class Messages {
+public final class Messages {
   private Messages() {
+  }
+
+  /** The command in the agent's terms; a payload or step kind this agent does not know is {@code Unsupported}. */
+  public static AgentCommand commandOf(Command command) {
+    AgentCommand.Envelope envelope = envelopeOf(command);
+    Object payload = command.getPayload();
+    if (payload instanceof Define define) {
+      return new AgentCommand.Define(envelope, definitionOf(define, command.getPrincipal(), command.getProject()));
+    }
+    if (payload instanceof RunStep run) {
+      Optional<DiskStep> step = stepOf(run);
+      Object kind = run.getStep() == null ? null : run.getStep().getKind();
+      return step.<AgentCommand>map(s -> new AgentCommand.Step(envelope, s))
+          .orElseGet(() -> new AgentCommand.Unsupported(envelope, "step kind " + kind));
+    }
+    if (payload instanceof BeginJob begin) {
+      return new AgentCommand.BeginJob(envelope, begin.getDescription(), begin.getExpiresAt());
+    }
+    if (payload instanceof EndJob) {
+      return new AgentCommand.EndJob(envelope);
+    }
+    if (payload instanceof InspectDisks) {
+      return new AgentCommand.InspectDisks(envelope);
+    }
+    if (payload instanceof ReadConsole read) {
+      return new AgentCommand.ReadConsole(envelope, read.getTailLines());
+    }
+    if (payload instanceof Cancel cancel) {
+      return new AgentCommand.Cancel(envelope, cancel.getTargetCommandId());
+    }
+    Optional<Request> request = requestOf(payload);
+    return request.<AgentCommand>map(r -> new AgentCommand.Lifecycle(envelope, r))
+        .orElseGet(() -> new AgentCommand.Unsupported(envelope, "operation " + envelope.operation()));
   }
 
   /** The lifecycle request a payload asks for; empty for Cancel and for payloads this agent does not know. */
@@ -80,17 +119,13 @@ final class Messages {
         s.getSource(), s.getBacking(), s.getTag(), s.getPaused()));
   }
 
-  static Optional<Cancel> cancelOf(Command command) {
-    return command.getPayload() instanceof Cancel c ? Optional.of(c) : Optional.empty();
-  }
-
-  /** The fields every status of {@code command} repeats; the operation is the payload's record name. */
-  static CommandRef refOf(Command command) {
+  /** The fields every command has; the operation is the payload's record name, as every status repeats it. */
+  static AgentCommand.Envelope envelopeOf(Command command) {
     Object payload = command.getPayload();
     String operation = payload == null ? "Unknown" : payload.getClass().getSimpleName();
-    return new CommandRef(command.getCommandId(), command.getDomainId(), command.getHostId(), operation,
+    return new AgentCommand.Envelope(command.getCommandId(), command.getDomainId(), command.getHostId(), operation,
         command.getPrincipal(), command.getIdempotencyKey(), command.getRequestHash(), command.getJobId(),
-        command.getProject());
+        command.getProject(), command.getDeadline());
   }
 
   static DomainDefinition definitionOf(Define define, String principal, String project) {

@@ -2,6 +2,8 @@ package io.virtflow.agent.store;
 
 import java.util.Objects;
 
+import io.virtflow.agent.domain.AgentCommand;
+
 /**
  * Who a command is and who sent it: the fields every status of the command repeats. {@code operation}
  * is the payload's name ("Define", "Start", ..., "Cancel", "RunStep"); {@code jobId} is the snapshot
@@ -13,6 +15,12 @@ public record CommandRef(String commandId, String domainId, String hostId, Strin
   public CommandRef {
     Objects.requireNonNull(commandId, "commandId");
     Objects.requireNonNull(operation, "operation");
+  }
+
+  /** The identity of a command as its envelope has it. */
+  public static CommandRef of(AgentCommand.Envelope e) {
+    return new CommandRef(e.commandId(), e.domainId(), e.hostId(), e.operation(), e.principal(), e.idempotencyKey(),
+        e.requestHash(), e.jobId(), e.project());
   }
 
   /** A command without a project. */
