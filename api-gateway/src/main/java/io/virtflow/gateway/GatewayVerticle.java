@@ -26,6 +26,7 @@ import io.virtflow.gateway.command.CommandService;
 import io.virtflow.gateway.command.GatewayState;
 import io.virtflow.gateway.http.HttpApi;
 import io.virtflow.gateway.http.RequestGate;
+import io.virtflow.gateway.kafka.BusView;
 import io.virtflow.gateway.kafka.CommandRouter;
 import io.virtflow.gateway.kafka.DeadLetterSweep;
 import io.virtflow.gateway.kafka.EventReaders;
@@ -66,6 +67,7 @@ final class GatewayVerticle extends VerticleBase {
   private volatile CommandRouter router;
   private volatile KafkaAuditLog audit;
   private volatile DeadLetterSweep sweep;
+  private BusView busView;
   private TokenVerifier verifier;
   private long sweepTimer = -1;
 
@@ -126,10 +128,13 @@ final class GatewayVerticle extends VerticleBase {
           return startRouter(service).map(service);
         })
         .compose(service -> {
+          busView = new BusView(vertx, clients.admin(), config.bus().bootstrap(), config.bus().topics(), clock,
+              "api-gateway-" + instance + "-bus-view");
           api = new HttpApi(new HttpApi.Parts(vertx, context, state, service,
               new EventReaders(config.bus().bootstrap(), config.bus().topics().vmEvents(), blocking), health,
               config.maxBodyBytes(), config.maxWait(), config.maxEventStreams(), config.eventHeartbeat(), verifier, audit,
-              config.rateLimitPerSec(), config.requestTimeout(), config.eventMaxStall(), config.eventTailRecords()));
+              config.rateLimitPerSec(), config.requestTimeout(), config.eventMaxStall(), config.eventTailRecords(),
+              busView));
           return vertx.createHttpServer().requestHandler(new RequestGate(api.router())).listen(config.httpPort(), config.httpHost());
         })
         .<Void>compose(s -> {
@@ -279,7 +284,8 @@ final class GatewayVerticle extends VerticleBase {
     // The router stops before the producer closes: what it has done is committed, the rest is read again.
     Future<Void> routing = router == null ? Future.succeededFuture() : router.stop();
     Future<Void> sweeping = sweep == null ? Future.succeededFuture() : sweep.stop();
-    return Future.join(http, streams, routing, sweeping)
+    Future<Void> viewing = busView == null ? Future.succeededFuture() : busView.close();
+    return Future.join(List.of(http, streams, routing, sweeping, viewing))
         .transform(x -> projections == null ? Future.succeededFuture() : projections.stop())
         .transform(x -> closeClients())
         .transform(x -> {

@@ -70,7 +70,7 @@ class AuditTest {
         .isEqualTo(202);
     assertThat(gw.post("/v1/domains/" + who + "/destroy", null, "Idempotency-Key", "k1", "Authorization", op).status())
         .isEqualTo(422);
-    assertThat(gw.get("/v1/hosts", "Authorization", op).status()).isEqualTo(403);
+    assertThat(gw.get("/v1/bus", "Authorization", op).status()).isEqualTo(403);
     assertThat(gw.get("/v1/domains/" + who, "Authorization", op).status()).isEqualTo(200);
 
     List<AuditRecord> mine = records(who, 9);
@@ -96,7 +96,7 @@ class AuditTest {
     AuditRecord forbidden = mine.stream().filter(r -> r.getHttpStatus() == 403).findFirst().orElseThrow();
     assertThat(forbidden.getOutcome()).isEqualTo("FORBIDDEN");
     assertThat(forbidden.getCode().name()).isEqualTo("ACCESS_DENIED");
-    assertThat(forbidden.getAction()).isEqualTo("GET /v1/hosts");
+    assertThat(forbidden.getAction()).isEqualTo("GET /v1/bus");
     AuditRecord missing = mine.stream().filter(r -> r.getHttpStatus() == 404).findFirst().orElseThrow();
     assertThat(missing.getCode().name()).isEqualTo("NO_DOMAIN");
     assertThat(missing.getAction()).isEqualTo("START");

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
@@ -12,10 +13,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.vertx.core.json.JsonObject;
+import io.virtflow.gateway.domain.Role;
 import io.virtflow.platform.config.BusConfig;
 import io.virtflow.platform.testing.KafkaFixture;
 
-/** Hosts: UP while heartbeats are fresh, DOWN when they stop or the agent says so. */
+/**
+ * Hosts: UP while heartbeats are fresh, DOWN when they stop or the agent says so; listed for every role, with
+ * the drivers' facts and messages for admins only.
+ */
 class HostsTest {
   private static BusConfig bus;
   private static RunningGateway gw;
@@ -58,6 +63,40 @@ class HostsTest {
       long stopped = System.nanoTime();
       await().atMost(Duration.ofSeconds(5)).until(() -> "DOWN".equals(host("beat-1").getString("status")));
       assertThat(Duration.ofNanos(System.nanoTime() - stopped)).isGreaterThan(Duration.ofMillis(800));
+    }
+  }
+
+  @Test
+  void everyRoleListsTheHostsButOnlyAnAdminSeesTheirDriversFactsAndMessages() {
+    try (TestAgent agent = TestAgent.start(bus, KafkaFixture.admin(), "roles-1").capacity(16_384, 2_048)) {
+      agent.driver(false, "cannot connect to qemu+ssh://root@10.0.0.5/system: no route to host",
+          Map.of("uri", "qemu+ssh://root@10.0.0.5/system", "imageDir", "/srv/images", "foreignDomains", "3"))
+          .images("vmlinuz").heartbeatEvery(Duration.ofMillis(300));
+      await().atMost(Duration.ofSeconds(10)).until(() -> host("roles-1") != null);
+      JsonObject full = host("roles-1");
+      assertThat(full.getString("driverMessage")).contains("10.0.0.5");
+      assertThat(full.getJsonObject("driverFacts").getString("uri")).isEqualTo("qemu+ssh://root@10.0.0.5/system");
+      assertThat(full.getLong("heartbeatAgeMs")).isBetween(0L, 5_000L);
+
+      for (Role role : List.of(Role.VIEWER, Role.OPERATOR)) {
+        // A token of no project at all: hosts belong to no project.
+        RunningGateway.Answer a = gw.get("/v1/hosts", "Authorization", RunningGateway.bearer(TestKeys.token("r", role)));
+        assertThat(a.status()).as(role.claim()).isEqualTo(200);
+        assertThat(a.body()).doesNotContain("10.0.0.5").doesNotContain("/srv/images");
+        JsonObject h = a.json().getJsonArray("hosts").stream().map(JsonObject.class::cast)
+            .filter(x -> x.getString("hostId").equals("roles-1")).findFirst().orElseThrow();
+        assertThat(h.containsKey("driverFacts")).isFalse();
+        assertThat(h.containsKey("driverMessage")).isFalse();
+        assertThat(h.getString("status")).isEqualTo("UP");
+        assertThat(h.getString("driver")).isEqualTo("test");
+        assertThat(h.getBoolean("driverConnected")).isFalse();
+        assertThat(h.getString("driverBreaker")).isEqualTo("CLOSED");
+        assertThat(h.getInteger("queuedCommands")).isZero();
+        assertThat(h.getJsonObject("capacity").getLong("memoryMiB")).isEqualTo(16_384);
+        assertThat(h.getLong("memoryMiBUsed")).isEqualTo(2_048);
+        assertThat(h.getJsonArray("images")).containsExactly("vmlinuz");
+        assertThat(h.getLong("heartbeatAgeMs")).isNotNegative();
+      }
     }
   }
 

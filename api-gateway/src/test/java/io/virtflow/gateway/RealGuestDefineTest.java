@@ -232,10 +232,16 @@ class RealGuestDefineTest {
         + "\"vcpus\":1,\"memoryMiB\":64}")).getString("commandId"));
     assertThat(c.getHostId()).isEqualTo("img-2");
 
-    // Still admin only.
+    // An operator sees the hosts and their images, not what their drivers say (HOST_DETAILS is the admin's).
     RunningGateway.Answer asOperator = gw.get("/v1/hosts", "Authorization",
         RunningGateway.bearer(TestKeys.token("op", io.virtflow.gateway.domain.Role.OPERATOR, TestKeys.PROJECT)));
-    assertThat(asOperator.status()).isEqualTo(403);
+    assertThat(asOperator.status()).isEqualTo(200);
+    JsonObject seen = asOperator.json().getJsonArray("hosts").stream().map(JsonObject.class::cast)
+        .filter(h -> h.getString("hostId").equals("img-2")).findFirst().orElseThrow();
+    assertThat(seen.getJsonArray("images")).isEqualTo(new JsonArray().add("other.qcow2"));
+    assertThat(seen.getBoolean("driverConnected")).isFalse();
+    assertThat(seen.containsKey("driverMessage")).isFalse();
+    assertThat(seen.containsKey("driverFacts")).isFalse();
   }
 
   @Test

@@ -66,6 +66,7 @@ final class TestAgent implements AutoCloseable {
   private final Instant startedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
   private volatile boolean running = true;
   private volatile boolean autoComplete;
+  private volatile java.util.function.Consumer<Command> responder;
   private volatile long memoryMiB = 65_536;
   private volatile long memoryMiBUsed;
   private volatile int domainCount;
@@ -131,6 +132,12 @@ final class TestAgent implements AutoCloseable {
 
   TestAgent autoComplete(boolean on) {
     this.autoComplete = on;
+    return this;
+  }
+
+  /** Answers every command it reads with {@code r} (on its reading thread), instead of auto-complete. */
+  TestAgent respondWith(java.util.function.Consumer<Command> r) {
+    this.responder = r;
     return this;
   }
 
@@ -259,9 +266,15 @@ final class TestAgent implements AutoCloseable {
   }
 
   void event(String domainId, String name, EventType type, EventDetail detail, DomainStateCode state) {
+    event(domainId, name, type, detail, state, StateReason.UNKNOWN, null);
+  }
+
+  /** An event with the state's reason, caused by {@code commandId} (null: nobody asked for it). */
+  void event(String domainId, String name, EventType type, EventDetail detail, DomainStateCode state,
+      StateReason reason, String commandId) {
     DomainEvent e = DomainEvent.newBuilder().setEventId(UUID.randomUUID().toString()).setDomainId(domainId)
         .setDomainName(name).setHostId(hostId).setType(type).setDetail(detail).setState(state)
-        .setReason(StateReason.UNKNOWN).setAt(Instant.now()).setCommandId(null).build();
+        .setReason(reason).setAt(Instant.now()).setCommandId(commandId).build();
     send(bus.topics().vmEvents(), domainId, Codecs.DOMAIN_EVENT.encode(e));
   }
 
@@ -281,7 +294,10 @@ final class TestAgent implements AutoCloseable {
           synchronized (received) {
             received.add(c);
           }
-          if (autoComplete) {
+          java.util.function.Consumer<Command> r = responder;
+          if (r != null) {
+            r.accept(c);
+          } else if (autoComplete) {
             complete(c);
           }
         }

@@ -43,6 +43,7 @@ public final class CommandTrack {
   private String jobId;
   private Instant updatedAt;
   private Instant deadline;
+  private Instant since;
   private final List<Step> history = new ArrayList<>(4);
 
   public CommandTrack(String commandId) {
@@ -69,6 +70,9 @@ public final class CommandTrack {
   }
 
   private void record(StatusUpdate u) {
+    if (since == null || u.at().isBefore(since)) {
+      since = u.at();
+    }
     history.add(new Step(u.phase(), u.at()));
     history.sort(Comparator.comparingInt(s -> s.phase().rank()));
   }
@@ -159,6 +163,24 @@ public final class CommandTrack {
 
   public Instant deadline() {
     return deadline;
+  }
+
+  /**
+   * When the command began, as far as its statuses tell: the earliest time in its history (its ACCEPTED,
+   * or the first status read when that one is late or lost).
+   */
+  public Instant since() {
+    return since;
+  }
+
+  /**
+   * Whether a cancel of it can be accepted now: not ended, not a snapshot request (the contract has no
+   * cancel for those), and its domain and host known (the cancel goes to that host). {@code CommandService}
+   * refuses a cancel for exactly these reasons.
+   */
+  public boolean cancellable() {
+    return !terminal() && (operation == null || !Operation.isSnapshotOperation(operation)) && hostId != null
+        && domainId != null;
   }
 
   /**

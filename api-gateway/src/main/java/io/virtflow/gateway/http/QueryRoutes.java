@@ -13,6 +13,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.virtflow.gateway.command.GatewayState;
 import io.virtflow.gateway.domain.CommandTrack;
+import io.virtflow.gateway.domain.DomainRules;
+import io.virtflow.gateway.domain.Permission;
+import io.virtflow.gateway.domain.Phase;
 import io.virtflow.gateway.domain.DomainDirectory;
 import io.virtflow.gateway.domain.DomainRef;
 import io.virtflow.gateway.domain.DomainView;
@@ -22,24 +25,33 @@ import io.virtflow.gateway.domain.Principal;
 import io.virtflow.gateway.domain.Refusal;
 import io.virtflow.gateway.domain.SnapshotCatalogView;
 import io.virtflow.gateway.domain.SnapshotRules;
+import io.virtflow.gateway.kafka.BusView;
 import io.virtflow.platform.health.Health;
 import io.virtflow.schema.SchemaSet;
 
-/** The reads: domains, snapshot trees, hosts, command status (with long poll), the schema set, health. */
+/**
+ * The reads: domains, snapshot trees, hosts, commands (one with long poll, or the recent ones), the bus, the
+ * schema set, health.
+ */
 final class QueryRoutes {
   /** The largest page of {@code GET /v1/domains?limit=}. */
   static final long MAX_PAGE = 1_000;
+  /** {@code GET /v1/commands?limit=}: its default and its largest value. */
+  static final int COMMANDS_DEFAULT = 50;
+  static final long COMMANDS_MAX = 500;
   private final Vertx vertx;
   private final GatewayState state;
   private final Duration maxWait;
   private final Health health;
+  private final BusView bus;
   private final String schemas;
 
-  QueryRoutes(Vertx vertx, GatewayState state, Duration maxWait, Health health) {
+  QueryRoutes(Vertx vertx, GatewayState state, Duration maxWait, Health health, BusView bus) {
     this.vertx = vertx;
     this.state = state;
     this.maxWait = maxWait;
     this.health = health;
+    this.bus = bus;
     JsonObject files = new JsonObject();
     SchemaSet.files().forEach(files::put);
     // Every message type with the fingerprint its records carry: a consumer in any language matches the
@@ -167,13 +179,97 @@ final class QueryRoutes {
         .orElseThrow(() -> Refusal.noDomain(ref));
   }
 
+  /**
+   * Every host, for every role: the fleet's state is what an operator places domains on. Only a role with
+   * {@link Permission#HOST_DETAILS} also gets each driver's facts and message (URIs, paths, errors).
+   */
   void hosts(RoutingContext ctx) {
     Params.only(ctx, Set.of());
+    boolean details = Guard.principal(ctx).may(Permission.HOST_DETAILS);
+    java.time.Instant now = state.clock().instant();
     JsonArray out = new JsonArray();
     for (HostView h : state.hosts().all()) {
-      out.add(Renderings.host(h, state.hostUp(h), state.reservedMiB(h)));
+      out.add(Renderings.host(h, state.hostUp(h), state.reservedMiB(h), now, details));
     }
     json(ctx, new JsonObject().put("hosts", out));
+  }
+
+  /**
+   * {@code GET /v1/commands?limit=&status=&domain=}: the commands of the principal's projects' domains, the
+   * one that began last first. {@code status} is one or more statuses joined by ',' ({@code ACCEPTED,RUNNING}:
+   * those not ended); {@code domain} an id or the name of a domain known now. A page walks the book from its
+   * newest end: without filters it costs its own size.
+   */
+  void commands(RoutingContext ctx) {
+    Params.only(ctx, Set.of("limit", "status", "domain"));
+    Principal who = Guard.principal(ctx);
+    Long limitParam = Params.number(ctx, "limit", 1, COMMANDS_MAX);
+    int limit = limitParam == null ? COMMANDS_DEFAULT : limitParam.intValue();
+    Set<Phase> statuses = phases(Params.string(ctx, "status"));
+    String domainParam = Params.string(ctx, "domain");
+    String domainId = domainParam == null ? null : domainIdOf(domainParam);
+    JsonArray out = new JsonArray();
+    // A name that names no domain now matches nothing (as an id of no command does).
+    if (domainParam == null || domainId != null) {
+      for (CommandTrack t : state.commands().newestFirst()) {
+        if (out.size() == limit) {
+          break;
+        }
+        if ((statuses.isEmpty() || statuses.contains(t.phase()))
+            && (domainId == null || domainId.equals(t.domainId())) && who.sees(state.projectOf(t))) {
+          out.add(Renderings.commandListed(t, nameOf(t.domainId())));
+        }
+      }
+    }
+    json(ctx, new JsonObject().put("commands", out).put("now", state.clock().instant().toString()));
+  }
+
+  private static Set<Phase> phases(String param) {
+    Set<Phase> out = java.util.EnumSet.noneOf(Phase.class);
+    if (param == null) {
+      return out;
+    }
+    for (String s : param.split(",", -1)) {
+      try {
+        out.add(Phase.valueOf(s.trim()));
+      } catch (IllegalArgumentException e) {
+        throw ApiError.badParameter("status", "'" + s + "' is not a command status (one of "
+            + java.util.Arrays.toString(Phase.values()) + ")");
+      }
+    }
+    return out;
+  }
+
+  /** The id a {@code domain} parameter names: a UUID as given, a name by the domain that has it now (or null). */
+  private String domainIdOf(String ref) {
+    if (DomainRef.isUuid(ref)) {
+      return DomainRef.canonicalId(ref);
+    }
+    DomainRules.nameProblem(ref).ifPresent(p -> {
+      throw ApiError.badParameter("domain", "'" + ref + "' is neither a domain id nor a domain name: " + p);
+    });
+    return state.resolve(ref).map(GatewayState.Target::domainId).orElse(null);
+  }
+
+  /** The name of a domain known now (or still pending), else null. */
+  private String nameOf(String domainId) {
+    if (domainId == null) {
+      return null;
+    }
+    return state.domains().byId(domainId).map(DomainView::name)
+        .or(() -> state.pending().byDomainId(domainId).map(PendingDefines.Pending::name)).orElse(null);
+  }
+
+  /** {@code GET /v1/bus} (admin): read on the bus view's own worker, never here; at most {@link BusView#MAX_AGE} old. */
+  void bus(RoutingContext ctx) {
+    Params.only(ctx, Set.of());
+    bus.report().onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+      } else {
+        json(ctx, Renderings.bus(ar.result()));
+      }
+    });
   }
 
   /** The command's status; with {@code waitMs}, answers as soon as it is terminal or when the wait is over. */

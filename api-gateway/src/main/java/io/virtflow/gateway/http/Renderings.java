@@ -18,6 +18,7 @@ import io.virtflow.gateway.domain.InterfaceSpec;
 import io.virtflow.gateway.domain.PendingDefines;
 import io.virtflow.gateway.domain.SnapshotCatalogView;
 import io.virtflow.gateway.domain.SnapshotDirectory;
+import io.virtflow.gateway.kafka.BusView;
 import io.virtflow.schema.DomainEvent;
 
 /** The JSON documents of the HTTP API. Times are ISO-8601 UTC strings. */
@@ -82,8 +83,12 @@ final class Renderings {
         .put("commandId", p.commandId());
   }
 
-  static JsonObject host(HostView h, boolean up, long reservedMiB) {
-    return new JsonObject()
+  /**
+   * A host. {@code details}: with {@code driverFacts} and {@code driverMessage} (admins); without, the keys
+   * are left out. {@code heartbeatAgeMs} is how long ago the host was last known alive, at {@code now}.
+   */
+  static JsonObject host(HostView h, boolean up, long reservedMiB, Instant now, boolean details) {
+    JsonObject o = new JsonObject()
         .put("hostId", h.hostId())
         .put("status", up ? "UP" : "DOWN")
         .put("capacity", new JsonObject().put("vcpus", h.vcpus()).put("memoryMiB", h.memoryMiB()))
@@ -94,14 +99,40 @@ final class Renderings {
         .put("queuedCommands", h.queuedCommands())
         .put("driver", h.driver())
         .put("driverBreaker", h.driverBreaker())
-        .put("driverConnected", h.driverConnected())
-        .put("driverMessage", h.driverMessage())
-        .put("driverFacts", new JsonObject(new LinkedHashMap<String, Object>(h.driverFacts())))
-        .put("images", new JsonArray(new ArrayList<Object>(h.images())))
+        .put("driverConnected", h.driverConnected());
+    if (details) {
+      o.put("driverMessage", h.driverMessage())
+          .put("driverFacts", new JsonObject(new LinkedHashMap<String, Object>(h.driverFacts())));
+    }
+    return o.put("images", new JsonArray(new ArrayList<Object>(h.images())))
         .put("loopLagMs", h.loopLagMs())
         .put("agentEpoch", h.agentEpoch())
         .put("startedAt", time(h.startedAt()))
-        .put("lastHeartbeat", time(h.heartbeatAt()));
+        .put("lastHeartbeat", time(h.heartbeatAt()))
+        .put("heartbeatAgeMs", Math.max(0, java.time.Duration.between(h.lastSeen(), now).toMillis()));
+  }
+
+  /**
+   * A command in {@code GET /v1/commands}: the status document without its {@code result} and
+   * {@code history} (a list stays small), with when it began, its domain's name when known, and whether a
+   * cancel of it can be accepted.
+   */
+  static JsonObject commandListed(CommandTrack t, String domainName) {
+    return new JsonObject()
+        .put("commandId", t.commandId())
+        .put("domainId", t.domainId())
+        .put("domain", domainName)
+        .put("hostId", t.hostId())
+        .put("operation", t.operation())
+        .put("status", t.phase().name())
+        .put("terminal", t.terminal())
+        .put("code", t.code())
+        .put("message", t.message())
+        .put("domainState", t.domainState())
+        .put("jobId", t.jobId())
+        .put("since", time(t.since()))
+        .put("updatedAt", time(t.updatedAt()))
+        .put("cancellable", t.cancellable());
   }
 
   static JsonObject command(CommandTrack t) {
@@ -180,6 +211,44 @@ final class Renderings {
         .put("indications", new JsonObject().put("online", s.online()).put("quiesced", s.quiesced())
             .put("paused", s.paused()))
         .put("disks", disks);
+  }
+
+  /** {@code GET /v1/bus}: topics with their partitions' offsets, the groups with their lag, the dead letters. */
+  static JsonObject bus(BusView.Report r) {
+    JsonArray topics = new JsonArray();
+    for (BusView.TopicOffsets t : r.topics()) {
+      JsonArray parts = new JsonArray();
+      for (BusView.PartitionOffsets p : t.partitions()) {
+        parts.add(new JsonObject().put("partition", p.partition()).put("startOffset", p.startOffset())
+            .put("endOffset", p.endOffset()));
+      }
+      topics.add(new JsonObject().put("topic", t.topic()).put("records", t.records()).put("partitions", parts));
+    }
+    JsonArray groups = new JsonArray();
+    for (BusView.Group g : r.groups()) {
+      JsonArray parts = new JsonArray();
+      for (BusView.GroupPartition p : g.partitions()) {
+        parts.add(new JsonObject().put("topic", p.topic()).put("partition", p.partition())
+            .put("committed", p.committed()).put("endOffset", p.endOffset()).put("lag", p.lag()));
+      }
+      groups.add(new JsonObject().put("group", g.groupId()).put("state", g.state())
+          .put("members", g.members() < 0 ? null : g.members()).put("lag", g.lag()).put("partitions", parts));
+    }
+    BusView.DeadLetters d = r.deadLetters();
+    JsonArray latest = new JsonArray();
+    for (BusView.DeadLetter l : d.latest()) {
+      latest.add(new JsonObject().put("partition", l.partition()).put("offset", l.offset())
+          .put("timestamp", time(l.timestamp())).put("key", l.key()).put("valueBytes", l.valueBytes())
+          .put("headers", new JsonObject(new LinkedHashMap<String, Object>(l.headers()))));
+    }
+    return new JsonObject()
+        .put("namespace", r.namespace())
+        .put("at", time(r.at()))
+        .put("topics", topics)
+        .put("groups", groups)
+        .put("groupsError", r.groupsError())
+        .put("deadLetters", new JsonObject().put("topic", d.topic()).put("count", d.count()).put("latest", latest)
+            .put("error", d.error()));
   }
 
   static JsonObject event(DomainEvent e) {

@@ -60,12 +60,33 @@ class RenderingsTest {
     HostView h = new HostView("h1", true, 2, "libvirt", t, t, t, 8, 4096, 0, 0, 0, "CLOSED", 0, false,
         "cannot reach libvirtd", Map.of("uri", "qemu:///system", "imageDir", "/images"),
         List.of("vmlinuz", "a/b.qcow2"));
-    JsonObject j = Renderings.host(h, true, 0);
+    JsonObject j = Renderings.host(h, true, 0, t.plusMillis(1500), true);
     assertThat(j.getBoolean("driverConnected")).isFalse();
     assertThat(j.getString("driverMessage")).isEqualTo("cannot reach libvirtd");
     assertThat(j.getJsonObject("driverFacts")).isEqualTo(new JsonObject().put("imageDir", "/images")
         .put("uri", "qemu:///system"));
     assertThat(j.getJsonArray("images")).isEqualTo(new JsonArray().add("vmlinuz").add("a/b.qcow2"));
     assertThat(j.getString("status")).isEqualTo("UP");
+    assertThat(j.getLong("heartbeatAgeMs")).isEqualTo(1500);
+  }
+
+  @Test
+  void aHostWithoutDetailsLeavesOutItsDriverFactsAndMessageButNotItsStateOrImages() {
+    Instant t = Instant.parse("2030-01-01T00:00:00Z");
+    HostView h = new HostView("h1", true, 2, "libvirt", t, t, t, 8, 4096, 1024, 1, 3, "OPEN", 0, false,
+        "cannot reach qemu+ssh://root@10.0.0.5/system", Map.of("uri", "qemu+ssh://root@10.0.0.5/system"),
+        List.of("vmlinuz"));
+    JsonObject j = Renderings.host(h, false, 0, t, false);
+    assertThat(j.containsKey("driverFacts")).isFalse();
+    assertThat(j.containsKey("driverMessage")).isFalse();
+    assertThat(j.encode()).doesNotContain("10.0.0.5");
+    assertThat(j.getString("status")).isEqualTo("DOWN");
+    assertThat(j.getString("driver")).isEqualTo("libvirt");
+    assertThat(j.getBoolean("driverConnected")).isFalse();
+    assertThat(j.getString("driverBreaker")).isEqualTo("OPEN");
+    assertThat(j.getInteger("queuedCommands")).isEqualTo(3);
+    assertThat(j.getLong("memoryMiBUsed")).isEqualTo(1024);
+    assertThat(j.getJsonObject("capacity").getLong("memoryMiB")).isEqualTo(4096);
+    assertThat(j.getJsonArray("images")).containsExactly("vmlinuz");
   }
 }
