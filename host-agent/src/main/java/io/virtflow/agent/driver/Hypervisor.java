@@ -3,6 +3,7 @@ package io.virtflow.agent.driver;
 import java.util.List;
 import java.util.Optional;
 
+import io.virtflow.agent.domain.DiskReport;
 import io.virtflow.agent.domain.DiskStep;
 import io.virtflow.agent.domain.Domain;
 import io.virtflow.agent.domain.DomainDefinition;
@@ -81,10 +82,11 @@ public interface Hypervisor extends AutoCloseable {
   StepResult runStep(String domainId, DiskStep step);
 
   /**
-   * The domain's disks as they really are, as JSON: {@code {"disks": {"<target>": {"active": "<path>",
-   * "chain": <qemu-img info --backing-chain --output=json>}}, "poolFiles": [...], "tags": {"<path>": [...]}}}.
+   * The domain's disks as they really are: each disk's active file and backing chain, the domain's files in
+   * the pool, their internal snapshots ({@link DiskReport}; the status carries it as JSON, {@code
+   * kafka/Messages.jsonOf}).
    */
-  String inspectDisks(String domainId);
+  DiskReport inspectDisks(String domainId);
 
   @Override
   void close();

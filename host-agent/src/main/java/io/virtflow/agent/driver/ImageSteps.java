@@ -23,6 +23,7 @@ import io.virtflow.agent.disk.Pool;
 import io.virtflow.agent.disk.QemuImg;
 import io.virtflow.agent.disk.QemuImgException;
 import io.virtflow.agent.domain.Disk;
+import io.virtflow.agent.domain.DiskReport;
 import io.virtflow.agent.domain.DiskStep;
 import io.virtflow.agent.domain.Domain;
 import io.virtflow.agent.domain.Fault;
@@ -300,37 +301,32 @@ public final class ImageSteps {
   // ---- inspect -----------------------------------------------------------------------------------
 
   /** See {@link Hypervisor#inspectDisks}; a file qemu-img cannot read is listed under "unreadable". */
-  public String inspect(Domain d) {
-    ObjectNode root = JSON.createObjectNode();
-    ObjectNode disks = root.putObject("disks");
-    ObjectNode tags = JSON.createObjectNode();
-    ObjectNode unreadable = JSON.createObjectNode();
+  public DiskReport inspect(Domain d) {
+    java.util.Map<String, DiskReport.DiskChain> disks = new java.util.LinkedHashMap<>();
+    java.util.Map<String, List<String>> tags = new java.util.LinkedHashMap<>();
+    java.util.Map<String, String> unreadable = new java.util.LinkedHashMap<>();
     for (Disk disk : d.disks()) {
-      ObjectNode entry = disks.putObject(disk.target());
-      entry.put("active", disk.path());
       try {
         JsonNode chain = qemu.chainJson(Path.of(disk.path()));
-        entry.set("chain", chain);
+        disks.put(disk.target(), new DiskReport.DiskChain(disk.path(), chain.toString(), null));
         for (JsonNode image : chain) {
-          ArrayNode names = tags.putArray(fileOf(image));
+          List<String> names = new ArrayList<>();
           image.path("snapshots").forEach(s -> names.add(s.path("name").asText()));
+          tags.put(fileOf(image), names);
         }
       } catch (QemuImgException e) {
-        entry.putArray("chain");
-        entry.put("error", e.getMessage());
+        disks.put(disk.target(), new DiskReport.DiskChain(disk.path(), "[]", e.getMessage()));
       }
     }
-    ArrayNode poolFiles = root.putArray("poolFiles");
+    List<String> poolFiles = new ArrayList<>();
     try {
       for (Path f : pool.filesOf(d.id())) {
         poolFiles.add(f.toString());
-        if (tags.has(f.toString())) {
+        if (tags.containsKey(f.toString())) {
           continue;
         }
         try {
-          ArrayNode names = JSON.createArrayNode();
-          qemu.info(f).tags().forEach(names::add);
-          tags.set(f.toString(), names);
+          tags.put(f.toString(), qemu.info(f).tags());
         } catch (QemuImgException e) {
           unreadable.put(f.toString(), e.getMessage());
         }
@@ -338,11 +334,7 @@ public final class ImageSteps {
     } catch (IOException e) {
       throw HypervisorException.failed(Fault.DRIVER_ERROR, "cannot list the storage pool: " + e);
     }
-    root.set("tags", tags);
-    if (!unreadable.isEmpty()) {
-      root.set("unreadable", unreadable);
-    }
-    return root.toString();
+    return new DiskReport(disks, poolFiles, tags, unreadable);
   }
 
   // ---- helpers -----------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
 import io.virtflow.agent.disk.Pool;
 import io.virtflow.agent.disk.QemuImg;
 import io.virtflow.agent.domain.Disk;
+import io.virtflow.agent.domain.DiskReport;
 import io.virtflow.agent.domain.DiskStep;
 import io.virtflow.agent.domain.Domain;
 import io.virtflow.agent.domain.DomainDefinition;
@@ -427,7 +428,7 @@ public final class SimHypervisor implements Hypervisor {
   }
 
   @Override
-  public String inspectDisks(String domainId) {
+  public DiskReport inspectDisks(String domainId) {
     Domain d = domains.get(domainId);
     if (d == null) {
       throw HypervisorException.rejected(Fault.NO_DOMAIN, "cannot inspect the disks of domain '" + domainId

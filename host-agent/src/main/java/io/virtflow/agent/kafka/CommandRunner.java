@@ -226,7 +226,7 @@ final class CommandRunner {
         .compose(v -> effects.call("inspectDisks", () -> driver.inspectDisks(ref.domainId())))
         .compose(answer -> publisher.conclude(answer.failure() != null ? failureOutcome(ref, answer.failure())
             : Outcome.succeeded(ref, null, inventory.stateOf(ref.domainId()), effects.now(),
-                inventory.nameOf(ref.domainId()), List.of(), false, answer.result())));
+                inventory.nameOf(ref.domainId()), List.of(), false, Messages.jsonOf(answer.result()))));
   }
 
   /** Only reads: never busy, changes nothing; the console's tail is the status's result. */

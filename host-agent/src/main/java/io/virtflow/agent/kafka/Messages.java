@@ -243,4 +243,40 @@ public final class Messages {
   static ErrorCode errorCodeOf(Fault f) {
     return ErrorCode.valueOf(f.name());
   }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+  /**
+   * A disk report as {@code InspectDisks} answers it in the status's result: {@code {"disks": {"<target>":
+   * {"active", "chain": <qemu-img's array>, "error"?}}, "poolFiles": [...], "tags": {"<path>": [...]},
+   * "unreadable"?: {"<path>": "<why>"}}}.
+   */
+  public static String jsonOf(io.virtflow.agent.domain.DiskReport report) {
+    var root = JSON.createObjectNode();
+    var disks = root.putObject("disks");
+    report.disks().forEach((target, chain) -> {
+      var entry = disks.putObject(target);
+      entry.put("active", chain.active());
+      try {
+        entry.set("chain", JSON.readTree(chain.chainJson()));
+      } catch (java.io.IOException e) {
+        entry.putArray("chain");
+      }
+      if (chain.error() != null) {
+        entry.put("error", chain.error());
+      }
+    });
+    var files = root.putArray("poolFiles");
+    report.poolFiles().forEach(files::add);
+    var tags = root.putObject("tags");
+    report.tags().forEach((file, names) -> {
+      var list = tags.putArray(file);
+      names.forEach(list::add);
+    });
+    if (!report.unreadable().isEmpty()) {
+      var unreadable = root.putObject("unreadable");
+      report.unreadable().forEach(unreadable::put);
+    }
+    return root.toString();
+  }
 }

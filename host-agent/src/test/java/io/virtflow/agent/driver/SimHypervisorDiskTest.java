@@ -484,21 +484,29 @@ class SimHypervisorDiskTest {
     Path orphan = file(web, "orphan");
     copy(web, base(web), orphan);
 
-    JsonNode r = new ObjectMapper().readTree(sim.inspectDisks(web));
+    io.virtflow.agent.domain.DiskReport report = sim.inspectDisks(web);
 
-    JsonNode vda = r.path("disks").path("vda");
-    assertThat(vda.path("active").asText()).isEqualTo(s2.toString());
-    assertThat(vda.path("chain")).hasSize(2);
-    assertThat(vda.path("chain").get(0).path("filename").asText()).isEqualTo(s2.toString());
-    assertThat(vda.path("chain").get(0).path("full-backing-filename").asText()).isEqualTo(base(web).toString());
-    assertThat(vda.path("chain").get(1).path("snapshots").get(0).path("name").asText()).isEqualTo("s1");
-    List<String> poolFiles = new ArrayList<>();
-    r.path("poolFiles").forEach(f -> poolFiles.add(f.asText()));
-    assertThat(poolFiles).containsExactly(file(web, "orphan").toString(), s2.toString(), base(web).toString())
+    io.virtflow.agent.domain.DiskReport.DiskChain vdaChain = report.disks().get("vda");
+    assertThat(vdaChain.active()).isEqualTo(s2.toString());
+    assertThat(vdaChain.error()).isNull();
+    JsonNode chain = new ObjectMapper().readTree(vdaChain.chainJson());
+    assertThat(chain).hasSize(2);
+    assertThat(chain.get(0).path("filename").asText()).isEqualTo(s2.toString());
+    assertThat(chain.get(0).path("full-backing-filename").asText()).isEqualTo(base(web).toString());
+    assertThat(chain.get(1).path("snapshots").get(0).path("name").asText()).isEqualTo("s1");
+    assertThat(report.poolFiles()).containsExactly(file(web, "orphan").toString(), s2.toString(), base(web).toString())
         .doesNotContain(base(db).toString());
+    assertThat(report.tags().get(base(web).toString())).containsExactly("s1");
+    assertThat(report.tags().get(s2.toString())).isEmpty();
+    assertThat(report.tags().get(orphan.toString())).as("a copy takes the tags along").containsExactly("s1");
+    assertThat(report.unreadable()).isEmpty();
+
+    // On the wire (the InspectDisks status's result) it is the JSON reconcile reads.
+    JsonNode r = new ObjectMapper().readTree(io.virtflow.agent.kafka.Messages.jsonOf(report));
+    assertThat(r.path("disks").path("vda").path("chain")).hasSize(2);
+    assertThat(r.path("disks").path("vda").path("active").asText()).isEqualTo(s2.toString());
+    assertThat(r.path("poolFiles")).hasSize(3);
     assertThat(r.path("tags").path(base(web).toString()).get(0).asText()).isEqualTo("s1");
-    assertThat(r.path("tags").path(s2.toString())).isEmpty();
-    assertThat(r.path("tags").path(orphan.toString()).get(0).asText()).as("a copy takes the tags along")
-        .isEqualTo("s1");
+    assertThat(r.has("unreadable")).isFalse();
   }
 }

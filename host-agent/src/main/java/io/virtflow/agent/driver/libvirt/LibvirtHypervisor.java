@@ -34,6 +34,7 @@ import io.virtflow.agent.HostAgentConfig;
 import io.virtflow.agent.disk.Pool;
 import io.virtflow.agent.disk.QemuImg;
 import io.virtflow.agent.domain.Disk;
+import io.virtflow.agent.domain.DiskReport;
 import io.virtflow.agent.domain.DiskStep;
 import io.virtflow.agent.domain.Domain;
 import io.virtflow.agent.domain.DomainDefinition;
@@ -868,7 +869,7 @@ public final class LibvirtHypervisor implements Hypervisor {
   }
 
   @Override
-  public String inspectDisks(String domainId) {
+  public DiskReport inspectDisks(String domainId) {
     Domain d = lookup(domainId).orElseThrow(() -> HypervisorException.rejected(Fault.NO_DOMAIN,
         "cannot inspect the disks of domain '" + domainId + "': no such domain on this host"));
     return images.inspect(d);
