@@ -137,7 +137,8 @@ class LibvirtHypervisorTest {
     assertThat(driver.lookup(id)).isEmpty();
     assertThat(disk).doesNotExist();
     assertThat(driver.consoleLogOf(id)).doesNotExist();
-    assertThat(RealLibvirt.virsh("list", "--all", "--name")).doesNotContain(id).doesNotContain("+web1");
+    assertThat(RealLibvirt.virsh("list", "--all", "--name")).doesNotContain(id)
+        .doesNotContain("vf+" + NAMESPACE + "+" + HOST + "+web1");
   }
 
   @Test
