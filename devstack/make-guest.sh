@@ -17,6 +17,10 @@
 #       virtflow.poweroff_after=N  powers itself off N seconds after ready (a guest-initiated stop)
 #       virtflow.panic             crashes the kernel (echo c > /proc/sysrq-trigger) right after ready
 #       virtflow.panic_after=N     the same, N seconds after ready
+#       virtflow.write_every_ms=N  the guest's own writes, for snapshot proofs: every N ms, record k (64 KiB
+#                                  of the byte k%250+1 at offset k*64 KiB of /dev/vda, k = 0, 1, ... up to the
+#                                  disk's end or 1023) is written and synced, then "virtflow-guest: wrote k"
+#                                  is printed; the host reads the records with qemu-io -r -U
 #
 # Fast when up to date: nothing is rebuilt when the three files exist and the stamp (kernel package
 # version + this script's checksum) matches. base.qcow2 is never recreated once it exists (overlays may
@@ -224,6 +228,22 @@ if n=$(arg panic_after); then
   ( sleep "$n"; crash ) &
 fi
 if has panic; then crash; fi
+if n=$(arg write_every_ms); then
+  (
+    dd if=/dev/zero of=/tmp/zero bs=65536 count=1 2>/dev/null
+    last=$(( $(cat /sys/block/vda/size) / 128 ))
+    [ "$last" -gt 1024 ] && last=1024
+    k=0
+    while [ $k -lt $last ]; do
+      tr '\000' "\\$(printf %03o $(( k % 250 + 1 )))" </tmp/zero >/tmp/record
+      dd if=/tmp/record of=/dev/vda bs=65536 seek=$k count=1 conv=notrunc,fsync 2>/dev/null \
+        || { say "write $k failed"; break; }
+      say "wrote $k"
+      k=$((k + 1))
+      usleep $((n * 1000))
+    done
+  ) &
+fi
 
 if [ -n "$pwr" ]; then
   # One read of a whole input_event (evdev refuses reads shorter than an event: no `head -c 1`).

@@ -199,10 +199,11 @@ class DevStackLibvirtTest {
     Http.Answer quiesced = http.post("/v1/domains/snap/snapshots",
         "{\"name\":\"s4\",\"kind\":\"EXTERNAL\",\"quiesce\":true}");
     assertThat(quiesced.status()).isEqualTo(409);
-    Http.Answer merge = http.delete("/v1/domains/snap/snapshots/s1");
-    assertThat(merge.status()).isEqualTo(409);
-    assertThat(merge.json().getString("code")).isEqualTo("OPERATION_UNSUPPORTED");
-    assertThat(merge.json().getString("detail")).contains("shut it down first");
+    // s1's data would have to move into the file below the active one: no live merge does that safely.
+    JsonObject merge = http.run("/v1/domains/snap/snapshots/s1", null);
+    assertThat(merge.getString("status")).as(merge.encode()).isEqualTo("REJECTED");
+    assertThat(merge.getString("code")).isEqualTo("OPERATION_UNSUPPORTED");
+    assertThat(merge.getString("message")).contains("shut the domain down first");
     assertThat(domain("snap").getJsonArray("disks").getJsonObject(0).getString("path")).isEqualTo(second);
     assertThat(http.get("/v1/domains/snap/snapshots").json().getJsonArray("snapshots")).hasSize(2);
 

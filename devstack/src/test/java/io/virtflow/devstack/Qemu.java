@@ -49,7 +49,7 @@ final class Qemu {
    * write whole regions with one byte, so the first byte of a region names its pattern.
    */
   static List<Integer> read(String file, int regions) {
-    List<String> cmd = new ArrayList<>(List.of("qemu-io", "-f", "qcow2", "-r"));
+    List<String> cmd = new ArrayList<>(List.of("qemu-io", "-f", "qcow2", "-r", "-U"));
     for (int r = 0; r < regions; r++) {
       cmd.add("-c");
       cmd.add("read -v " + (long) r * REGION + " 1");

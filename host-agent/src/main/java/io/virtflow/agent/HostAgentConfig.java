@@ -70,6 +70,10 @@ public record HostAgentConfig(String hostId, Path dataDir, String driver, SimLat
   public static final String IMAGE_DIR = "VIRTFLOW_IMAGE_DIR";
   /** The libvirt domain type: {@code auto} (a probe decides), {@code kvm} or {@code qemu}. */
   public static final String LIBVIRT_DOMAIN_TYPE = "VIRTFLOW_LIBVIRT_DOMAIN_TYPE";
+  /** How long a live merge (a libvirt block job) may run before it is aborted (default 2/3 of the driver timeout). */
+  public static final String BLOCK_JOB_TIMEOUT_MS = "VIRTFLOW_BLOCK_JOB_TIMEOUT_MS";
+  /** The speed limit of live merges in MiB/s, as libvirt's block-job bandwidth (default 0: unlimited). */
+  public static final String BLOCK_JOB_BANDWIDTH_MIB = "VIRTFLOW_BLOCK_JOB_BANDWIDTH_MIB";
 
   /** The drivers this build has. */
   public static final List<String> DRIVERS = List.of("sim", "libvirt");
@@ -80,19 +84,32 @@ public record HostAgentConfig(String hostId, Path dataDir, String driver, SimLat
    * @param uri the connection URI
    * @param imageDir where the definitions' kernels, initrds and base images are
    * @param domainType {@code auto}, {@code kvm} or {@code qemu}
+   * @param blockJobTimeout how long one live merge may run before it is aborted (inside the driver timeout)
+   * @param blockJobBandwidthMiB the live merges' speed limit in MiB/s, 0 for none
    */
-  public record Libvirt(String uri, Path imageDir, String domainType) {
+  public record Libvirt(String uri, Path imageDir, String domainType, Duration blockJobTimeout,
+      long blockJobBandwidthMiB) {
     public static final List<String> DOMAIN_TYPES = List.of("auto", "kvm", "qemu");
 
     public Libvirt {
       Objects.requireNonNull(uri, "uri");
       Objects.requireNonNull(imageDir, "imageDir");
       Objects.requireNonNull(domainType, "domainType");
+      Objects.requireNonNull(blockJobTimeout, "blockJobTimeout");
+      if (blockJobBandwidthMiB < 0) {
+        throw new IllegalArgumentException("blockJobBandwidthMiB < 0");
+      }
+    }
+
+    public Libvirt(String uri, Path imageDir, String domainType) {
+      this(uri, imageDir, domainType, Duration.ofSeconds(20), 0);
     }
 
     @Override
     public String toString() {
-      return "uri=" + uri + " imageDir=" + imageDir + " domainType=" + domainType;
+      return "uri=" + uri + " imageDir=" + imageDir + " domainType=" + domainType + " blockJobTimeout="
+          + blockJobTimeout.toMillis() + "ms blockJobBandwidth=" + (blockJobBandwidthMiB == 0 ? "unlimited"
+          : blockJobBandwidthMiB + "MiB/s");
     }
   }
   /** The sim driver's disk backends. */
@@ -190,10 +207,18 @@ public record HostAgentConfig(String hostId, Path dataDir, String driver, SimLat
     if (!Libvirt.DOMAIN_TYPES.contains(domainType)) {
       s.problem(LIBVIRT_DOMAIN_TYPE + "=" + domainType + " is not one of " + String.join(", ", Libvirt.DOMAIN_TYPES));
     }
+    // Like a shutdown's wait: inside the time limit of the whole step, so that an overdue job is aborted
+    // (and the chain left as it was) before the step's caller gives up on it.
+    Duration blockJobTimeout = s.millis(BLOCK_JOB_TIMEOUT_MS, driverTimeout.toMillis() * 2 / 3, 10, 3_600_000);
+    if (env.containsKey(BLOCK_JOB_TIMEOUT_MS) && blockJobTimeout.compareTo(driverTimeout) >= 0) {
+      s.problem(BLOCK_JOB_TIMEOUT_MS + "=" + blockJobTimeout.toMillis() + " must be shorter than " + DRIVER_TIMEOUT_MS
+          + "=" + driverTimeout.toMillis() + " (the time limit of the whole merge step)");
+    }
+    long bandwidth = s.longValue(BLOCK_JOB_BANDWIDTH_MIB, 0, 0, 1_000_000);
     s.validate();
     return new HostAgentConfig(hostId, dataDir, driver, latency, diskBackend, faultRate, qemuImg, qemuTimeout,
         driverTimeout, breakerWait, heartbeat, maxDomains, vcpus, memory, healthHost, healthPort, bus,
-        shutdownTimeout, resync, new Libvirt(uri, imageDir, domainType));
+        shutdownTimeout, resync, new Libvirt(uri, imageDir, domainType, blockJobTimeout, bandwidth));
   }
 
   private static SimLatency simLatency(Settings s, String text) {

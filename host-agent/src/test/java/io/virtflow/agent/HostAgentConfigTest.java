@@ -78,6 +78,22 @@ class HostAgentConfigTest {
   }
 
   @Test
+  void liveMergesAreBoundedInsideTheDriverTimeout() {
+    HostAgentConfig d = HostAgentConfig.from(Map.of("VIRTFLOW_HOST_ID", "h1", "VIRTFLOW_DRIVER_TIMEOUT_MS", "60000"));
+    assertThat(d.libvirt().blockJobTimeout()).isEqualTo(Duration.ofSeconds(40));
+    assertThat(d.libvirt().blockJobBandwidthMiB()).isZero();
+    HostAgentConfig set = HostAgentConfig.from(Map.of("VIRTFLOW_HOST_ID", "h1", "VIRTFLOW_BLOCK_JOB_TIMEOUT_MS", "5000",
+        "VIRTFLOW_BLOCK_JOB_BANDWIDTH_MIB", "2"));
+    assertThat(set.libvirt().blockJobTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(set.libvirt().blockJobBandwidthMiB()).isEqualTo(2);
+    assertThatThrownBy(() -> HostAgentConfig.from(Map.of("VIRTFLOW_HOST_ID", "h1", "VIRTFLOW_DRIVER_TIMEOUT_MS", "10000",
+        "VIRTFLOW_BLOCK_JOB_TIMEOUT_MS", "10000", "VIRTFLOW_BLOCK_JOB_BANDWIDTH_MIB", "-1")))
+        .isInstanceOf(Settings.ConfigException.class)
+        .hasMessageContaining("VIRTFLOW_BLOCK_JOB_TIMEOUT_MS=10000 must be shorter than VIRTFLOW_DRIVER_TIMEOUT_MS")
+        .hasMessageContaining("VIRTFLOW_BLOCK_JOB_BANDWIDTH_MIB");
+  }
+
+  @Test
   void theHostIdIsRequired() {
     assertThatThrownBy(() -> HostAgentConfig.from(Map.of()))
         .isInstanceOf(Settings.ConfigException.class).hasMessageContaining("VIRTFLOW_HOST_ID is required");

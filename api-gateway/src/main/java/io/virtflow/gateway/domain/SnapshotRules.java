@@ -88,9 +88,9 @@ public final class SnapshotRules {
   /**
    * What the libvirt driver cannot do yet on a running (or paused) guest, refused before anything is
    * touched: an internal snapshot (QEMU 7.2 takes no disk-only internal snapshot of a running guest, and
-   * snapshots with memory are not built), quiesce, and a delete that merges files the guest holds. An
-   * external snapshot of a running guest is taken live; a forced revert stops the guest, works offline and
-   * starts it again (docs/SNAPSHOT-RULES.md).
+   * snapshots with memory are not built) and quiesce. An external snapshot of a running guest is taken live;
+   * a forced revert stops the guest, works offline and starts it again; a delete is merged live where QEMU
+   * can do it, which the snapshot service decides from the files (docs/SNAPSHOT-RULES.md).
    *
    * @param hostDriver the driver of the domain's host (null when not known)
    */
@@ -109,11 +109,9 @@ public final class SnapshotRules {
         throw Refusal.unsupported("quiesce is not supported by the libvirt driver yet: take the snapshot of '"
             + domainName + "' without quiesce");
       }
-    } else if (op instanceof Operation.DeleteSnapshot delete && !delete.metadataOnly()) {
-      throw Refusal.unsupported("cannot delete snapshot '" + delete.snapshot() + "' of domain '" + domainName
-          + "' while it is " + state + ": merging the files of a running libvirt domain (live block commit or "
-          + "pull) is not supported yet; shut it down first, or delete with metadataOnly=true");
     }
+    // A delete is the snapshot service's to judge: whether its merges can run live depends on the files
+    // (which one the guest holds, which one a pull can drop), and it refuses before anything is touched.
   }
 
   /** Throws NO_SNAPSHOT unless the catalog has the snapshot. */

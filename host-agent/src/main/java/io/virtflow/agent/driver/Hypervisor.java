@@ -27,6 +27,14 @@ public interface Hypervisor extends AutoCloseable {
   /** The driver's name, as the heartbeat reports it. */
   String driverName();
 
+  /**
+   * Whether the files of an active domain's disks are held by a real hypervisor (QEMU locks its chain):
+   * then no {@code qemu-img} may change them, and a snapshot merge must be a live block job. The sim's are not.
+   */
+  default boolean holdsFilesWhileActive() {
+    return false;
+  }
+
   /** {@code virDomainDefineXML}: a new domain, shut off, version 1. Names are unique per host. */
   Change define(String domainId, DomainDefinition definition);
 

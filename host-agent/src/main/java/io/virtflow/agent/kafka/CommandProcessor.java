@@ -118,7 +118,7 @@ public final class CommandProcessor {
     this.queue = new DomainWorkQueue<>(maxConcurrentDomains);
     this.inventory = new Inventory(domains);
     this.effects = new Effects(guard, context, blocking, clock, this::halted);
-    this.publisher = new OutcomePublisher(hostId, journal, bus, inventory, effects);
+    this.publisher = new OutcomePublisher(hostId, journal, bus, inventory, effects, driver.holdsFilesWhileActive());
     this.retries = new Retries(hostId, vertx, () -> mode != Mode.OPEN || bus.fenced());
     this.cancellations = new Cancellations(queue, journal, effects, publisher, retries, inventory, clock);
     this.runner = new CommandRunner(hostId, driver, journal, inventory, effects, publisher, clock, ids);

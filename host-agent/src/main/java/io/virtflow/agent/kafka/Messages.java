@@ -201,7 +201,7 @@ public final class Messages {
         .build();
   }
 
-  static DomainState stateOf(Domain d, String hostId) {
+  static DomainState stateOf(Domain d, String hostId, boolean filesHeld) {
     List<io.virtflow.schema.Disk> disks = d.disks().stream()
         .map(x -> io.virtflow.schema.Disk.newBuilder().setTarget(x.target()).setSizeGiB(x.sizeGiB())
             .setFormat(x.format()).setPath(x.path()).setImage(x.image()).build())
@@ -229,6 +229,7 @@ public final class Messages {
         .setInterfaces(nics)
         .setGuestAgent(d.guestAgent())
         .setGuestAgentConnected(d.agentConnected())
+        .setFilesHeld(filesHeld)
         .build();
   }
 

@@ -25,8 +25,12 @@ final class OutcomePublisher {
   private final BusWriter bus;
   private final Inventory inventory;
   private final Effects effects;
+  /** Published with every state: whether the driver's active domains hold their files (the snapshot rules ask). */
+  private final boolean filesHeld;
 
-  OutcomePublisher(String hostId, OutcomeJournal journal, BusWriter bus, Inventory inventory, Effects effects) {
+  OutcomePublisher(String hostId, OutcomeJournal journal, BusWriter bus, Inventory inventory, Effects effects,
+      boolean filesHeld) {
+    this.filesHeld = filesHeld;
     this.hostId = hostId;
     this.journal = journal;
     this.bus = bus;
@@ -92,6 +96,6 @@ final class OutcomePublisher {
   /** The domain's latest state, or a tombstone when it is gone. */
   Future<Void> publishState(String domainId) {
     Optional<Domain> domain = inventory.get(domainId);
-    return domain.isEmpty() ? bus.tombstone(domainId) : bus.state(Messages.stateOf(domain.get(), hostId));
+    return domain.isEmpty() ? bus.tombstone(domainId) : bus.state(Messages.stateOf(domain.get(), hostId, filesHeld));
   }
 }

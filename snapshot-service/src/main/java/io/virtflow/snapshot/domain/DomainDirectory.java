@@ -10,11 +10,19 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class DomainDirectory {
 
-  /** One domain as the snapshot service needs to see it. */
+  /**
+   * One domain as the snapshot service needs to see it. {@code filesHeld}: its host's hypervisor holds the
+   * disks' files while the domain is active (a real QEMU), so that merges of a running domain are live.
+   */
   public record Entry(String domainId, String name, String hostId, String state, long version,
-      java.util.Map<String, String> disks, boolean guestAgent) {
+      java.util.Map<String, String> disks, boolean guestAgent, boolean filesHeld) {
     public Entry {
       disks = disks == null ? java.util.Map.of() : java.util.Map.copyOf(disks);
+    }
+
+    public Entry(String domainId, String name, String hostId, String state, long version,
+        java.util.Map<String, String> disks, boolean guestAgent) {
+      this(domainId, name, hostId, state, version, disks, guestAgent, false);
     }
 
     /** A domain whose guest has an agent (as every domain had before the agent became opt-in). */

@@ -24,8 +24,21 @@ public final class Planner {
   /** How a revert leaves the domain. */
   public enum StartMode { RUNNING, PAUSED, KEEP }
 
-  /** A domain as the rules see it. */
-  public record Domain(String name, Power power, boolean guestAgent, SnapshotTree tree, DiskLayout layout) {
+  /**
+   * A domain as the rules see it. {@code filesHeld}: while it is active, a real hypervisor holds the files
+   * of its disks' chains (QEMU under the libvirt driver): no {@code qemu-img} may change them, and a merge
+   * must be one QEMU can do live (see {@link #live}).
+   */
+  public record Domain(String name, Power power, boolean guestAgent, SnapshotTree tree, DiskLayout layout,
+      boolean filesHeld) {
+    public Domain(String name, Power power, boolean guestAgent, SnapshotTree tree, DiskLayout layout) {
+      this(name, power, guestAgent, tree, layout, false);
+    }
+
+    /** Whether the chains are held now. */
+    public boolean held() {
+      return filesHeld && power.active();
+    }
   }
 
   /** Names new files: {@code <dir of the disk's base>/<domain>-<target>-<token>.qcow2}. */
@@ -68,6 +81,15 @@ public final class Planner {
     }
     if (d.layout().targets().isEmpty()) {
       return refuse("OPERATION_INVALID", "domain '" + d.name() + "' has no disks to snapshot");
+    }
+    if (d.held() && kind == SnapshotKind.INTERNAL) {
+      return refuse("OPERATION_UNSUPPORTED", "cannot take an internal snapshot of domain '" + d.name() + "' while it is "
+          + d.power().name().toLowerCase() + ": QEMU 7.2 takes no disk-only internal snapshot of a running guest, "
+          + "and snapshots with memory are not supported yet; take an EXTERNAL one, or shut the domain down first");
+    }
+    if (d.held() && quiesce) {
+      return refuse("OPERATION_UNSUPPORTED", "quiesce of a running guest on a real hypervisor is not supported yet: "
+          + "take the snapshot of '" + d.name() + "' without quiesce");
     }
     List<Step> steps = new ArrayList<>();
     Deque<Step> undo = new ArrayDeque<>();
@@ -260,7 +282,70 @@ public final class Planner {
     List<Step> steps = new ArrayList<>(tagSteps);
     steps.addAll(rebaseSteps);
     steps.addAll(gc.steps());
+    if (d.held()) {
+      Refused refused = live(d, name, steps);
+      if (refused != null) {
+        return refused;
+      }
+    }
     return new Planned(new Plan(steps, List.of(), tree, gc.layout(), d.power()));
+  }
+
+  /**
+   * Whether a delete's steps can run while QEMU holds every file of the running chains (each disk's active
+   * file and the files it reads through), or the refusal that names the first one that cannot. QEMU writes
+   * the active file and reads the rest; a held file can change only through QEMU itself:
+   * <ul>
+   *   <li>the active file rebased onto a file further down its chain is a block pull (QEMU copies what lies
+   *       between into the active file, which keeps its bytes, and drops those files from the chain);
+   *   <li>a file that a pull dropped is no longer held: it may be deleted;
+   *   <li>a held file below the active one cannot be rebased (that would be a block commit into the file
+   *       below, which moves a snapshot's data into another file: not built), nor lose an internal snapshot
+   *       (QEMU's live internal snapshot delete is not built), and a file outside the running chains cannot be
+   *       rebased across a held one (qemu-img would have to open it beside QEMU).
+   * </ul>
+   */
+  static Refused live(Domain d, String name, List<Step> steps) {
+    DiskLayout layout = d.layout();
+    Set<String> held = new HashSet<>();
+    for (String target : layout.targets()) {
+      held.addAll(layout.chain(target));
+    }
+    String state = d.power().name().toLowerCase();
+    for (Step step : steps) {
+      if (step instanceof Step.Rebase r) {
+        boolean active = r.file().equals(layout.active(r.target()));
+        if (active) {
+          List<String> chain = layout.chain(r.target());
+          if (r.backing() != null && !chain.contains(r.backing())) {
+            throw new IllegalStateException("rebase of " + r.file() + " onto " + r.backing() + " outside its chain");
+          }
+          // The pull drops everything between the active file and its new backing from the chain.
+          int from = 1;
+          int to = r.backing() == null ? chain.size() : chain.indexOf(r.backing());
+          held.removeAll(chain.subList(from, to));
+          layout = layout.withBacking(r.file(), r.backing());
+        } else if (held.contains(r.file())) {
+          return refuse("OPERATION_UNSUPPORTED", "cannot delete snapshot '" + name + "' of domain '" + d.name()
+              + "' while it is " + state + ": its data would have to move into " + r.file() + ", which the guest "
+              + "reads through below its active file (a live block commit that moves a snapshot's data into another "
+              + "file is not built); shut the domain down first, or delete with metadataOnly=true");
+        } else if ((r.backing() != null && held.contains(r.backing())) || held.contains(layout.backing(r.file()))) {
+          return refuse("OPERATION_UNSUPPORTED", "cannot delete snapshot '" + name + "' of domain '" + d.name()
+              + "' while it is " + state + ": " + r.file() + " (outside the running chain) would be rebased across "
+              + "files the guest holds; shut the domain down first, or delete with metadataOnly=true");
+        } else {
+          layout = layout.withBacking(r.file(), r.backing());
+        }
+      } else if (step instanceof Step.DeleteInternal di && held.contains(di.file())) {
+        return refuse("OPERATION_UNSUPPORTED", "cannot delete internal snapshot '" + di.tag() + "' from " + di.file()
+            + " while domain '" + d.name() + "' is " + state + " and holds that file (QEMU's live internal snapshot "
+            + "delete is not supported yet); shut the domain down first, or delete with metadataOnly=true");
+      } else if (step instanceof Step.DeleteFile df && held.contains(df.file())) {
+        throw new IllegalStateException("plan deletes " + df.file() + ", which the running guest holds");
+      }
+    }
+    return null;
   }
 
   // ---------------------------------------------------------------- what is still needed

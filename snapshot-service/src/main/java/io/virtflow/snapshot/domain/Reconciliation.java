@@ -37,7 +37,11 @@ public final class Reconciliation {
         out.add("missing file " + file + " (in the catalog, not on the host)");
         continue;
       }
-      if (seen.backing().containsKey(file) && !Objects.equals(e.getValue().backing(), seen.backing().get(file))) {
+      String realBacking = seen.backing().get(file);
+      // A disk defined from an image reads through it: a file of the host's image directory, outside the pool
+      // and outside the catalog (which models the domain's own files only), never written.
+      boolean baseImage = e.getValue().backing() == null && realBacking != null && !seen.poolFiles().contains(realBacking);
+      if (seen.backing().containsKey(file) && !baseImage && !Objects.equals(e.getValue().backing(), realBacking)) {
         out.add("file " + file + ": catalog backing " + e.getValue().backing() + ", real backing "
             + seen.backing().get(file));
       }

@@ -48,7 +48,7 @@ public final class DomainStateFeed {
           }
         });
         directory.put(new DomainDirectory.Entry(s.getDomainId(), s.getName(), s.getHostId(), s.getState().name(),
-            s.getVersion(), disks, s.getGuestAgent()));
+            s.getVersion(), disks, s.getGuestAgent(), s.getFilesHeld()));
       } catch (AvroCodec.UndecodableException e) {
         // Not ours to dead-letter: vm.state is read by many; the gateway's dead-letter sweep parks it once.
         undecodable++;

@@ -162,7 +162,7 @@ public final class Workflows {
     }
     DomainCatalog catalog = book.get(r.getDomainId()).orElse(null);
     Planner.Domain d = new Planner.Domain(domain.name(), Power.of(domain.state()), domain.guestAgent(),
-        catalog == null ? SnapshotTree.empty() : catalog.tree(), layoutOf(domain, catalog));
+        catalog == null ? SnapshotTree.empty() : catalog.tree(), layoutOf(domain, catalog), domain.filesHeld());
     Object p = r.getPayload();
     if (p instanceof ReconcileSnapshots) {
       return reconcile(r, domain, d.layout());

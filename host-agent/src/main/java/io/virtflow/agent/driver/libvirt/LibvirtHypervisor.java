@@ -68,8 +68,10 @@ import io.virtflow.agent.driver.StepResult;
  *
  * <p>Disks are qcow2 files in the host's pool, made with {@code qemu-img} (an overlay on a base image of the
  * image directory when the definition names one); snapshot steps on a stopped domain run there
- * ({@link ImageSteps}) and libvirt's definition follows the active file. On a running domain every
- * snapshot step is refused ({@code OPERATION_UNSUPPORTED}) until live snapshots exist.
+ * ({@link ImageSteps}) and libvirt's definition follows the active file. On a running domain QEMU holds
+ * the chain: a new overlay becomes active through libvirt's disk-only external snapshot, the active file is
+ * rebased by a block pull (a libvirt block job, {@link BlockJobs}), and every other step that would write a
+ * held file is refused before it is touched.
  *
  * <p>Blocking; one call per domain at a time (the agent's line guarantees it). libvirt's events reach the
  * observer from a thread of this driver's, never from libvirt's event loop.
@@ -96,6 +98,8 @@ public final class LibvirtHypervisor implements Hypervisor {
   private final ImageSteps images;
   private final String domainType;
   private final Duration shutdownTimeout;
+  private final BlockJobs blockJobs;
+  private final long blockJobBandwidthMiB;
   private final Clock clock;
   private final LibvirtConnection connection;
   /** Hands libvirt's callbacks over to a thread that may call libvirt (the event loop must not). */
@@ -120,6 +124,8 @@ public final class LibvirtHypervisor implements Hypervisor {
     this.images = new ImageSteps(pool, qemu);
     this.domainType = domainType;
     this.shutdownTimeout = config.shutdownTimeout();
+    this.blockJobs = new BlockJobs(config.libvirt().blockJobTimeout(), clock);
+    this.blockJobBandwidthMiB = config.libvirt().blockJobBandwidthMiB();
     this.clock = clock;
     this.feed = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "virtflow-libvirt-feed-" + config.hostId());
@@ -184,6 +190,11 @@ public final class LibvirtHypervisor implements Hypervisor {
   @Override
   public String driverName() {
     return NAME;
+  }
+
+  @Override
+  public boolean holdsFilesWhileActive() {
+    return true;
   }
 
   // ---- the change feed ---------------------------------------------------------------------------
@@ -730,9 +741,10 @@ public final class LibvirtHypervisor implements Hypervisor {
    * A step on a running (or paused) domain. QEMU holds every file of the running chain: a step may read
    * them (an overlay on the active file, a copy of a frozen one) but not write them. A new overlay becomes
    * active through libvirt's disk-only external snapshot onto it (the guest runs on, its writes go there from
-   * that instant); the domain is stopped (destroyed: a forced revert discards the running state) and started
-   * as the plan says. Everything else that would write a held file is refused before it is touched: live
-   * merges (block commit and pull) are not built yet.
+   * that instant); the active file is rebased onto a file further down its chain by a block pull (QEMU copies
+   * what lies between into it, the guest runs on); the domain is stopped (destroyed: a forced revert discards
+   * the running state) and started as the plan says. Everything else that would write a held file is refused
+   * before it is touched (the snapshot service's plans never ask for it: docs/SNAPSHOT-RULES.md).
    */
   private StepResult liveStep(Domain d, DiskStep step) {
     return switch (step.kind()) {
@@ -745,6 +757,7 @@ public final class LibvirtHypervisor implements Hypervisor {
           + "snapshot of domain '" + d.name() + "' while it is " + d.state().description() + ": QEMU 7.2 takes no "
           + "disk-only internal snapshot of a running guest, and snapshots with memory are not supported yet");
       case CREATE_OVERLAY, COPY_FILE -> new StepResult(d, false, List.of(), images.run(d, step));
+      case REBASE -> liveRebase(d, step);
       default -> {
         Path file = images.confine(d.id(), step.file());
         if (images.openByGuest(d).contains(file)) {
@@ -755,6 +768,62 @@ public final class LibvirtHypervisor implements Hypervisor {
         yield new StepResult(d, false, List.of(), images.run(d, step));
       }
     };
+  }
+
+  /**
+   * A rebase on a running guest. Of the active file: a block pull down to the new backing file (which must be
+   * in the file's chain now: a pull only drops files from it), followed to its end by the block-job events.
+   * Of a file outside every running chain: the offline step. Of a held file below the active one: refused.
+   */
+  private StepResult liveRebase(Domain d, DiskStep step) {
+    Path file = images.confine(d.id(), step.file());
+    Optional<Disk> active = d.disks().stream().filter(k -> file.toString().equals(k.path())).findFirst();
+    if (active.isEmpty()) {
+      if (images.openByGuest(d).contains(file)) {
+        throw HypervisorException.failed(Fault.OPERATION_UNSUPPORTED, "cannot rebase " + file + ": domain '" + d.name()
+            + "' is " + d.state().description() + " and reads through it (a held file below the active one: "
+            + "only the active file can be rebased live, by a block pull); shut it down first");
+      }
+      return new StepResult(d, false, List.of(), images.run(d, step));
+    }
+    Disk disk = active.get();
+    Path base = step.backing() == null ? null : images.confine(d.id(), step.backing());
+    List<io.virtflow.agent.disk.ImageInfo> chain = images.qemu().chain(file);
+    Path now = chain.get(0).backing();
+    if (java.util.Objects.equals(now, base)) {
+      return new StepResult(d, false, List.of(), "already done: " + file + (base == null ? " has no backing file"
+          : " has backing file " + base));
+    }
+    if (!chain.get(0).tags().isEmpty()) {
+      throw HypervisorException.failed(Fault.SNAPSHOT_UNSAFE, "cannot rebase " + file + ": it holds internal snapshots "
+          + chain.get(0).tags() + " whose content would change");
+    }
+    if (base != null && chain.stream().skip(1).noneMatch(i -> i.file().equals(base))) {
+      throw HypervisorException.failed(Fault.OPERATION_UNSUPPORTED, "cannot rebase " + file + " onto " + base
+          + " while domain '" + d.name() + "' is " + d.state().description() + ": a live rebase is a block pull, "
+          + "which can only drop files from the chain, and " + base + " is not in it");
+    }
+    String what = "block pull of disk " + disk.target() + " of domain '" + d.name() + "' into " + file
+        + (base == null ? " (the whole chain)" : " down to " + base);
+    Connect c = connection.get();
+    org.libvirt.Domain dom = find(c, d.id(), d.name(), Operation.DEFINE);
+    try {
+      long started = System.nanoTime();
+      BlockJobs.End end = blockJobs.run(dom, disk.target(), file.toString(), BlockJobs.PULL, what,
+          () -> NativeCalls.blockPull(dom, disk.target(), base == null ? null : base.toString(), blockJobBandwidthMiB));
+      Path after = images.qemu().info(file).backing();
+      if (!java.util.Objects.equals(after, base)) {
+        throw HypervisorException.failed(Fault.DRIVER_ERROR, what + " ended (" + end + ") but " + file
+            + " reads through " + after + ", not " + base + "; the chain is as it was");
+      }
+      Domain moved = writeMeta(c, dom, lookup(d.id()).orElseThrow(), d.version() + 1, d.state(), d.reason());
+      return new StepResult(moved, true, List.of(), what + ": done in "
+          + Duration.ofNanos(System.nanoTime() - started).toMillis() + " ms (libvirt block job, event " + end + ")");
+    } catch (LibvirtException e) {
+      throw connection.failure("cannot run the " + what, e, c);
+    } finally {
+      free(dom);
+    }
   }
 
   /** The disk moves to a new overlay of its active file while the guest runs: libvirt's external disk-only snapshot. */
