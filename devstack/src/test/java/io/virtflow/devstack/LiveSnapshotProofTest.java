@@ -88,6 +88,7 @@ class LiveSnapshotProofTest {
     int before1 = written();
     JsonObject s1 = http.run("/v1/domains/writer/snapshots", "{\"name\":\"s1\",\"kind\":\"EXTERNAL\"}");
     assertThat(s1.getString("status")).as(s1.encode()).isEqualTo("SUCCEEDED");
+    timing("create s1 (live external)", s1);
     int after1 = written();
     String frozen1 = snapshotFile("s1");
     assertPrefix(frozen1, before1, after1 + 1);
@@ -98,6 +99,7 @@ class LiveSnapshotProofTest {
     int before2 = written();
     JsonObject s2 = http.run("/v1/domains/writer/snapshots", "{\"name\":\"s2\",\"kind\":\"EXTERNAL\"}");
     assertThat(s2.getString("status")).as(s2.encode()).isEqualTo("SUCCEEDED");
+    timing("create s2 (live external)", s2);
     int after2 = written();
     String frozen2 = snapshotFile("s2");
     assertPrefix(frozen2, before2, after2 + 1);
@@ -119,6 +121,7 @@ class LiveSnapshotProofTest {
     String active = activeFile();
     JsonObject merged = http.run("/v1/domains/writer/snapshots/s2", null);
     assertThat(merged.getString("status")).as(merged.encode()).isEqualTo("SUCCEEDED");
+    timing("delete s2 (block pull down to s1's file)", merged);
     int afterMerge = written();
     assertThat(activeFile()).isEqualTo(active);
     assertThat(Path.of(frozen2)).as("the pulled file is gone from the pool").doesNotExist();
@@ -135,6 +138,7 @@ class LiveSnapshotProofTest {
     // The last snapshot too: the whole chain is pulled into the active file, which then stands alone.
     JsonObject last = http.run("/v1/domains/writer/snapshots/s1", null);
     assertThat(last.getString("status")).as(last.encode()).isEqualTo("SUCCEEDED");
+    timing("delete s1 (block pull of the whole chain)", last);
     assertThat(Path.of(frozen1)).doesNotExist();
     assertThat(RealLibvirt.virsh("domstate", id).trim()).isEqualTo("running");
     await().atMost(Duration.ofSeconds(30)).until(() -> written() >= now + 5);
@@ -147,6 +151,14 @@ class LiveSnapshotProofTest {
   }
 
   // ---- what the host sees ----------------------------------------------------------------------
+
+  /** Prints how long the command took, accepted to terminal (for the closing note's side-by-side with virsh). */
+  private static void timing(String what, JsonObject status) {
+    var history = status.getJsonArray("history");
+    java.time.Instant from = java.time.Instant.parse(history.getJsonObject(0).getString("at"));
+    java.time.Instant to = java.time.Instant.parse(history.getJsonObject(history.size() - 1).getString("at"));
+    System.out.println("live-snapshot timing: " + what + ": " + Duration.between(from, to).toMillis() + " ms");
+  }
 
   /** The last record the guest reported synced, or -1. */
   private static int written() {
