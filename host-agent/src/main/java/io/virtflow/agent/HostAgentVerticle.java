@@ -143,7 +143,7 @@ final class HostAgentVerticle extends VerticleBase {
     // Before anything is counted or opened: an agent that cannot reach its hypervisor does not start.
     driver = Drivers.open(config, clock);
     try {
-      epochWatch = new EpochWatch(config.bus().bootstrap(), config.bus().topics().hostStatus(), hostId);
+      epochWatch = new EpochWatch(config.bus(), hostId);
       long seen = epochWatch.highestEpoch(Duration.ofSeconds(30));
       long next = AgentEpoch.next(config.dataDir(), seen);
       journal = OutcomeJournal.open(config.dataDir());
@@ -505,6 +505,10 @@ final class HostAgentVerticle extends VerticleBase {
 
   private Health.Check fenceCheck() {
     String because = fencedBecause;
+    String watchStopped = epochWatch == null ? null : epochWatch.stoppedBecause();
+    if (because == null && watchStopped != null) {
+      return Health.Check.down("the epoch watch stopped: " + watchStopped);
+    }
     return because == null ? Health.Check.up("epoch " + epoch + " is the newest of host " + hostId)
         : Health.Check.down("fenced: " + because);
   }

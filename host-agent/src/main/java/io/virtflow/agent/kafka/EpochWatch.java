@@ -15,7 +15,9 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.virtflow.platform.config.BusConfig;
 import io.virtflow.platform.kafka.KafkaSettings;
+import io.virtflow.platform.kafka.SkippedRecords;
 import io.virtflow.schema.Codecs;
 import io.virtflow.schema.HostStatus;
 
@@ -24,6 +26,10 @@ import io.virtflow.schema.HostStatus;
  * context: a frozen work loop must still learn that it was replaced). At start it finds the highest
  * epoch any instance of this host published ({@link #highestEpoch}); then it follows the topic and calls
  * {@code onNewer} once, from its thread, when an instance with a higher epoch than ours shows up.
+ *
+ * <p>If the thread stops for any other reason than {@link #close()} or a newer epoch, {@link #stoppedBecause()}
+ * says why (the agent's {@code fence} health check turns DOWN on it). Undecodable heartbeats are skipped and
+ * counted like every other reader's ({@link SkippedRecords}).
  */
 public final class EpochWatch implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EpochWatch.class);
@@ -34,11 +40,17 @@ public final class EpochWatch implements AutoCloseable {
   private final AtomicBoolean running = new AtomicBoolean(true);
   private Thread thread;
   private long highest;
+  private volatile String stoppedBecause;
 
-  public EpochWatch(String bootstrap, String topic, String hostId) {
+  public EpochWatch(BusConfig bus, String hostId) {
     this.hostId = hostId;
-    this.topic = topic;
-    this.consumer = new KafkaConsumer<>(KafkaSettings.reader(bootstrap, "virtflow-agent-epoch-" + hostId));
+    this.topic = bus.topics().hostStatus();
+    this.consumer = new KafkaConsumer<>(KafkaSettings.reader(bus, "virtflow-agent-epoch-" + hostId));
+  }
+
+  /** Why the watch stopped following the topic on its own (an error), or null while it runs or was closed. */
+  public String stoppedBecause() {
+    return stoppedBecause;
   }
 
   /** Blocking: reads the topic up to its current end and returns the highest epoch of this host (0 if none). */
@@ -79,6 +91,7 @@ public final class EpochWatch implements AutoCloseable {
       } catch (WakeupException e) {
         // close() woke the poll up
       } catch (RuntimeException e) {
+        stoppedBecause = e.toString();
         LOG.error("{}: the epoch watch stopped: {}", hostId, e.toString());
       }
     }, "virtflow-epoch-" + hostId);
@@ -97,7 +110,7 @@ public final class EpochWatch implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       // Not ours to dead-letter: the gateway reads this topic too. An unreadable heartbeat names no epoch.
-      LOG.debug("{}: unreadable record at {}-{}@{}: {}", hostId, r.topic(), r.partition(), r.offset(), e.toString());
+      SkippedRecords.skip(LOG, "epoch watch of " + hostId, r, e.toString());
     }
   }
 
