@@ -131,7 +131,7 @@ final class HostAgentVerticle extends VerticleBase {
 
   private Void ensureTopics() {
     TopicAdmin topics = new TopicAdmin(config.bus());
-    try (Admin admin = Admin.create(KafkaSettings.admin(config.bus().bootstrap(), "virtflow-agent-" + hostId))) {
+    try (Admin admin = Admin.create(KafkaSettings.admin(config.bus(), "virtflow-agent-" + hostId))) {
       topics.ensureSharedTopics(admin);
       topics.ensureHostTopic(admin, hostId);
     }
@@ -148,7 +148,7 @@ final class HostAgentVerticle extends VerticleBase {
       long next = AgentEpoch.next(config.dataDir(), seen);
       journal = OutcomeJournal.open(config.dataDir());
       publisher = new Publisher(new KafkaProducer<>(
-          KafkaSettings.producer(config.bus().bootstrap(), "virtflow-agent-" + hostId, DELIVERY_TIMEOUT_MS)));
+          KafkaSettings.producer(config.bus(), "virtflow-agent-" + hostId, DELIVERY_TIMEOUT_MS)));
       // As last published: what changed while the agent was down shows as the difference to the driver's.
       List<Domain> published;
       try {
