@@ -313,6 +313,12 @@ class CommandPathTest {
       header.append(String.format("%02x", encoded[i]));
     }
     assertThat(event.getString("header")).isEqualTo(header.toString());
+    // The fingerprint is the header's 8 CRC bytes read big-endian, all 16 digits (DomainEvent's starts with 0).
+    StringBuilder fingerprint = new StringBuilder();
+    for (int i = 9; i >= 2; i--) {
+      fingerprint.append(String.format("%02x", encoded[i]));
+    }
+    assertThat(event.getString("fingerprint")).isEqualTo(fingerprint.toString()).hasSize(16);
     assertThat(event.getJsonObject("schema").getString("name")).isEqualTo("DomainEvent");
     RunningGateway.Answer health = gw.get("/health");
     assertThat(health.status()).isEqualTo(200);

@@ -63,7 +63,7 @@ final class QueryRoutes {
       for (int i = 0; i < 8; i++) {
         header.append(String.format("%02x", (fp >>> (8 * i)) & 0xff));
       }
-      messages.put(name, new JsonObject().put("fingerprint", Long.toUnsignedString(fp, 16))
+      messages.put(name, new JsonObject().put("fingerprint", String.format("%016x", fp))
           .put("header", header.toString()).put("schema", new JsonObject(schema.toString())));
     });
     files.put("messages", messages);
