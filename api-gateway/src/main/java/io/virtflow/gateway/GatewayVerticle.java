@@ -25,6 +25,7 @@ import io.virtflow.gateway.auth.TokenVerifier;
 import io.virtflow.gateway.command.CommandService;
 import io.virtflow.gateway.command.GatewayState;
 import io.virtflow.gateway.http.HttpApi;
+import io.virtflow.gateway.http.Problems;
 import io.virtflow.gateway.http.RequestGate;
 import io.virtflow.gateway.kafka.BusView;
 import io.virtflow.gateway.kafka.CommandRouter;
@@ -135,7 +136,8 @@ final class GatewayVerticle extends VerticleBase {
               config.maxBodyBytes(), config.maxWait(), config.maxEventStreams(), config.eventHeartbeat(), verifier, audit,
               config.rateLimitPerSec(), config.requestTimeout(), config.eventMaxStall(), config.eventTailRecords(),
               busView));
-          return vertx.createHttpServer().requestHandler(new RequestGate(api.router())).listen(config.httpPort(), config.httpHost());
+          return vertx.createHttpServer().requestHandler(new RequestGate(api.router()))
+              .invalidRequestHandler(Problems::invalidRequest).listen(config.httpPort(), config.httpHost());
         })
         .<Void>compose(s -> {
           server = s;

@@ -5,6 +5,7 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -30,6 +31,8 @@ public final class Problems {
       Map.entry(405, "Method not allowed"),
       Map.entry(409, "Conflict with the current state"),
       Map.entry(413, "Request body too large"),
+      Map.entry(414, "Request line too long"),
+      Map.entry(431, "Request headers too large"),
       Map.entry(422, "Idempotency key reused for a different request"),
       Map.entry(429, "Too many requests"),
       Map.entry(500, "Internal error"),
@@ -53,6 +56,30 @@ public final class Problems {
       body.put("field", field);
     }
     response.setStatusCode(status).putHeader("Content-Type", CONTENT_TYPE).end(body.encode());
+  }
+
+  /**
+   * The server's answer to a request its HTTP decoder refused (a request line or headers over the limits, a
+   * malformed request): the same status as Vert.x's default ({@code 414}, {@code 431}, else {@code 400}), as a
+   * problem with {@code INVALID_ARG}, then the connection is closed.
+   */
+  public static void invalidRequest(HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    int status;
+    String detail;
+    if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
+      status = 414;
+      detail = "the request line is too long";
+    } else if (cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException) {
+      status = 431;
+      detail = "the request headers are too large";
+    } else {
+      status = 400;
+      detail = "the request is not valid HTTP";
+    }
+    request.response().putHeader("Connection", "close");
+    send(request.response(), status, FailureCode.INVALID_ARG, null, detail);
+    request.connection().close();
   }
 
   /** Sends the problem and notes its code and detail for the request's audit record. */
