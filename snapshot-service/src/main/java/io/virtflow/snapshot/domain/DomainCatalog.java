@@ -9,8 +9,11 @@ import java.util.List;
 public record DomainCatalog(String domainId, SnapshotTree tree, DiskLayout layout, InProgress inProgress) {
 
   /** A workflow that recorded "started" and not yet "finished". */
-  public record InProgress(String workflowId, String commandId, String phase, String snapshotName, String hostId,
+  public record InProgress(String workflowId, String commandId, Phase phase, String snapshotName, String hostId,
       List<Step> steps, List<Step> undo, SnapshotTree plannedTree, DiskLayout plannedLayout) {
+    /** What the workflow is doing; the names are those of the "started" event's phase. */
+    public enum Phase { CREATING, REVERTING, DELETING }
+
     public InProgress {
       steps = List.copyOf(steps);
       undo = List.copyOf(undo);

@@ -68,7 +68,7 @@ public final class CatalogFeed {
         SnapshotTree plannedTree = e.getCatalog() == null ? tree : CatalogMapping.tree(e.getCatalog());
         DiskLayout plannedLayout = e.getCatalog() == null ? layout : CatalogMapping.layout(e.getCatalog());
         book.put(new DomainCatalog(e.getDomainId(), tree, layout, new DomainCatalog.InProgress(e.getWorkflowId(),
-            e.getCommandId(), e.getPhase().name(), e.getSnapshotName(), e.getHostId(),
+            e.getCommandId(), DomainCatalog.InProgress.Phase.valueOf(e.getPhase().name()), e.getSnapshotName(), e.getHostId(),
             CatalogMapping.fromAvro(e.getSteps()), CatalogMapping.fromAvro(e.getUndo()), plannedTree, plannedLayout)));
       }
       case DROPPED -> book.remove(e.getDomainId());

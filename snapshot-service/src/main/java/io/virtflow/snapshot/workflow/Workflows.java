@@ -42,6 +42,7 @@ import io.virtflow.schema.SnapshotRequest;
 import io.virtflow.snapshot.domain.CatalogBook;
 import io.virtflow.snapshot.domain.DiskLayout;
 import io.virtflow.snapshot.domain.DomainCatalog;
+import io.virtflow.snapshot.domain.DomainCatalog.InProgress.Phase;
 import io.virtflow.snapshot.domain.DomainDirectory;
 import io.virtflow.snapshot.domain.Plan;
 import io.virtflow.snapshot.domain.Planner;
@@ -194,7 +195,7 @@ public final class Workflows {
           refused.refusal().message(), null);
     }
     Plan plan = ((Planner.Planned) decision).plan();
-    DomainCatalog.InProgress ip = new DomainCatalog.InProgress(wf, r.getCommandId(), phase.name(), name,
+    DomainCatalog.InProgress ip = new DomainCatalog.InProgress(wf, r.getCommandId(), Phase.valueOf(phase.name()), name,
         domain.hostId(), plan.steps(), plan.undo(), plan.tree(), plan.layout());
     SnapshotEvent started = SnapshotEvent.newBuilder().setEventId(UUID.randomUUID().toString())
         .setDomainId(r.getDomainId()).setWorkflowId(wf).setCommandId(r.getCommandId()).setPhase(phase)
@@ -224,7 +225,7 @@ public final class Workflows {
     String host = ip.hostId();
     Instant jobEnds = clock.instant().plus(stepTimeout.multipliedBy(Math.max(4, ip.steps().size() + 2)));
     return send(wf, "begin", domainId, host, principal, BeginJob.newBuilder()
-        .setDescription(ip.phase().toLowerCase() + " snapshot '" + ip.snapshotName() + "'").setExpiresAt(jobEnds).build())
+        .setDescription(ip.phase().name().toLowerCase() + " snapshot '" + ip.snapshotName() + "'").setExpiresAt(jobEnds).build())
         .compose(begin -> {
           if (!ok(begin)) {
             return finishFailed(ip, domainId, host, oldTree, oldLayout, principal, op, begin, "taking the domain's job");
@@ -266,10 +267,10 @@ public final class Workflows {
   /** Undoes a create, or a revert that failed before it touched anything the domain uses. */
   private Future<Boolean> undoIfSafe(DomainCatalog.InProgress ip, String domainId, String host, String principal,
       int failedAt) {
-    boolean create = "CREATING".equals(ip.phase());
+    boolean create = ip.phase() == Phase.CREATING;
     boolean onlyPrepared = ip.steps().subList(0, failedAt).stream()
         .allMatch(s -> PREPARE_ONLY.contains(s.getClass().getSimpleName()) || isOnCopy(s, ip));
-    if (!create && !(onlyPrepared && "REVERTING".equals(ip.phase()))) {
+    if (!create && !(onlyPrepared && ip.phase() == Phase.REVERTING)) {
       return Future.succeededFuture(failedAt == 0);
     }
     return runUndo(ip, domainId, host, principal, 0, true);
@@ -302,9 +303,9 @@ public final class Workflows {
 
   private Future<Void> finishOk(DomainCatalog.InProgress ip, String domainId, String host, String op) {
     SnapshotPhase done = switch (ip.phase()) {
-      case "CREATING" -> SnapshotPhase.CREATED;
-      case "REVERTING" -> SnapshotPhase.REVERTED;
-      default -> SnapshotPhase.DELETED;
+      case CREATING -> SnapshotPhase.CREATED;
+      case REVERTING -> SnapshotPhase.REVERTED;
+      case DELETING -> SnapshotPhase.DELETED;
     };
     SnapshotEvent event = SnapshotEvent.newBuilder().setEventId(UUID.randomUUID().toString()).setDomainId(domainId)
         .setWorkflowId(ip.workflowId()).setCommandId(ip.commandId()).setPhase(done).setSnapshotName(ip.snapshotName())
@@ -445,11 +446,11 @@ public final class Workflows {
     return r.getPayload().getClass().getSimpleName();
   }
 
-  private static String operationOf(String phase) {
+  private static String operationOf(Phase phase) {
     return switch (phase) {
-      case "CREATING" -> "CreateSnapshot";
-      case "REVERTING" -> "RevertSnapshot";
-      default -> "DeleteSnapshot";
+      case CREATING -> "CreateSnapshot";
+      case REVERTING -> "RevertSnapshot";
+      case DELETING -> "DeleteSnapshot";
     };
   }
 
