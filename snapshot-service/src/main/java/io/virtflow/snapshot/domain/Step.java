@@ -22,8 +22,21 @@ public sealed interface Step {
     return null;
   }
 
+  /**
+   * Whether this step only prepares: it leaves every file and the definition the domain uses as they
+   * were, so a revert that failed after only such steps is undone safely.
+   */
+  default boolean preparesOnly() {
+    return false;
+  }
+
   /** {@code qemu-img snapshot -c tag file}. */
   record CreateInternal(String target, String file, String tag) implements Step {
+    @Override
+    public boolean preparesOnly() {
+      return true;
+    }
+
     @Override
     public String changes() {
       return file;
@@ -49,6 +62,11 @@ public sealed interface Step {
   /** {@code qemu-img create -f qcow2 -b backing -F qcow2 file}. */
   record CreateOverlay(String target, String file, String backing) implements Step {
     @Override
+    public boolean preparesOnly() {
+      return true;
+    }
+
+    @Override
     public String creates() {
       return file;
     }
@@ -56,6 +74,11 @@ public sealed interface Step {
 
   /** A byte copy of a qcow2 file (its backing reference and internal snapshots come along). */
   record CopyFile(String target, String source, String file) implements Step {
+    @Override
+    public boolean preparesOnly() {
+      return true;
+    }
+
     @Override
     public String creates() {
       return file;
@@ -95,9 +118,17 @@ public sealed interface Step {
 
   /** Guest agent: flush and freeze filesystems. */
   record Freeze() implements Step {
+    @Override
+    public boolean preparesOnly() {
+      return true;
+    }
   }
 
   /** Guest agent: thaw filesystems. */
   record Thaw() implements Step {
+    @Override
+    public boolean preparesOnly() {
+      return true;
+    }
   }
 }

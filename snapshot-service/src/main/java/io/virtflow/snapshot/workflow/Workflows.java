@@ -64,8 +64,6 @@ import io.virtflow.snapshot.kafka.StatusWatcher;
  */
 public final class Workflows {
   private static final Logger LOG = LoggerFactory.getLogger(Workflows.class);
-  private static final Set<String> PREPARE_ONLY = Set.of("CreateOverlay", "CopyFile", "CreateInternal", "Freeze",
-      "Thaw");
 
   private final Vertx vertx;
   private final BusConfig bus;
@@ -269,7 +267,7 @@ public final class Workflows {
       int failedAt) {
     boolean create = ip.phase() == Phase.CREATING;
     boolean onlyPrepared = ip.steps().subList(0, failedAt).stream()
-        .allMatch(s -> PREPARE_ONLY.contains(s.getClass().getSimpleName()) || isOnCopy(s, ip));
+        .allMatch(s -> s.preparesOnly() || isOnCopy(s, ip));
     if (!create && !(onlyPrepared && ip.phase() == Phase.REVERTING)) {
       return Future.succeededFuture(failedAt == 0);
     }
